@@ -1,0 +1,79 @@
+//! Builds the application (database, router, delivery loop) and runs it until the
+//! shutdown token is cancelled.
+
+use anyhow::Context;
+use sqlx::PgPool;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, WAKE_HORIZON};
+
+use crate::http::AppState;
+use crate::metrics::Metrics;
+
+/// A database connection pool, and the embedded server behind it when there is one.
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<()>,
+}
+
+impl Database {
+    /// Connects to `--database-url`, or starts the embedded PostgreSQL in `--data-dir`.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let (url, embedded) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                anyhow::bail!("TEMP")
+            }
+        };
+        let pool = crate::store::connect(&url, config.db_pool_size).await?;
+        Ok(Self { pool, embedded })
+    }
+
+    /// Closes the pool, then stops the embedded server (if any).
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+
+        Ok(())
+    }
+}
+
+/// Application state for a pool.
+pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
+    AppState {
+        pool,
+        metrics,
+        wake_horizon_secs: WAKE_HORIZON.as_micros() as f64 / 1e6,
+        max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
+    }
+}
+
+/// Runs TaskShed until `shutdown` is cancelled: migrations, the HTTP API and, depending on
+/// the role, the delivery loop.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    crate::store::migrate(&database.pool).await?;
+    let metrics = Arc::new(Metrics::default());
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(
+        api = %format!("http://{address}/v1"),
+        docs = %format!("http://{address}/docs"),
+        metrics = %format!("http://{address}/metrics"),
+        role = ?config.role,
+        "TaskShed is up"
+    );
+    let state = state(&config, database.pool.clone(), metrics.clone());
+    let server_shutdown = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, crate::http::router(state))
+            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
+            .await
+    });
+    let served = server.await.context("the HTTP server task panicked")?;
+    served.context("the HTTP server failed")?;
+    database.close().await
+}

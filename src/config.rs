@@ -1,0 +1,181 @@
+//! Configuration: one clap struct, every option a flag and a `TASKSHED_…` environment
+//! variable (plus `DATABASE_URL`), checked once at start-up.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::domain::duration::IsoDuration;
+
+/// Longest safety poll: statements notify delivery loops about tasks due within this
+/// horizon, so the loop must look at the database at least this often to see the rest.
+pub const WAKE_HORIZON: IsoDuration = IsoDuration::from_secs(60);
+
+#[derive(Debug, Parser)]
+#[command(name = "taskshed", version, about = "A durable, multi-instance task scheduler over HTTP, on PostgreSQL.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (YAML) and exit.
+    Openapi,
+}
+
+/// Which parts of TaskShed this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// The HTTP API and the delivery loop.
+    All,
+    /// Only the HTTP API.
+    Api,
+    /// Only the delivery loop (and /healthz, /readyz, /metrics).
+    Worker,
+}
+
+impl Role {
+    pub fn delivers(self) -> bool {
+        matches!(self, Role::All | Role::Worker)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+fn duration(raw: &str) -> Result<IsoDuration, String> {
+    IsoDuration::parse(raw)
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// PostgreSQL URL. When absent, TaskShed runs a private PostgreSQL in --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of the embedded PostgreSQL (used only without --database-url).
+    #[arg(
+        long,
+        env = "TASKSHED_DATA_DIR",
+        default_value = "./taskshed-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address the HTTP API listens on.
+    #[arg(long, env = "TASKSHED_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// What this process runs: the API, the delivery loop, or both.
+    #[arg(long, env = "TASKSHED_ROLE", value_enum, default_value = "all")]
+    pub role: Role,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "TASKSHED_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `taskshed=debug`).
+    #[arg(long, env = "TASKSHED_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Database connections in this process's pool.
+    #[arg(long, env = "TASKSHED_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub db_pool_size: u32,
+
+    /// Largest request body accepted, in bytes (a 10,000-task batch needs a few MB).
+    #[arg(long, env = "TASKSHED_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+
+    /// This instance's name in leases and attempt records (default: host-pid-random).
+    #[arg(long, env = "TASKSHED_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+
+    /// Most delivery attempts in flight at once in this process.
+    #[arg(long, env = "TASKSHED_MAX_IN_FLIGHT", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_in_flight: u32,
+
+    /// Most tasks claimed by one claim statement.
+    #[arg(long, env = "TASKSHED_CLAIM_BATCH", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub claim_batch: u32,
+
+    /// Claim tasks this long before they are due and fire them from an in-process timer,
+    /// keeping the database off the timing path.
+    #[arg(long, env = "TASKSHED_LOOK_AHEAD", default_value = "PT0.5S", value_parser = duration)]
+    pub look_ahead: IsoDuration,
+
+    /// Safety poll: the delivery loop looks at the database at least this often even
+    /// without notifications (at most PT60S).
+    #[arg(long, env = "TASKSHED_POLL_INTERVAL", default_value = "PT10S", value_parser = duration)]
+    pub poll_interval: IsoDuration,
+
+    /// Lease slack beyond a callback's timeout; after the lease, a crashed instance's
+    /// tasks are claimed again.
+    #[arg(long, env = "TASKSHED_LEASE_MARGIN", default_value = "PT15S", value_parser = duration)]
+    pub lease_margin: IsoDuration,
+
+    /// How long finished `once` tasks stay readable before they are pruned.
+    #[arg(long, env = "TASKSHED_RETENTION", default_value = "P7D", value_parser = duration)]
+    pub retention: IsoDuration,
+
+    /// On SIGTERM/SIGINT, how long in-flight deliveries may take to finish.
+    #[arg(long, env = "TASKSHED_SHUTDOWN_GRACE", default_value = "PT30S", value_parser = duration)]
+    pub shutdown_grace: IsoDuration,
+
+    /// Embedded PostgreSQL only: fsync and synchronous commit (turn off only for throwaway data).
+    #[arg(long, env = "TASKSHED_EMBEDDED_DURABLE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub embedded_durable: bool,
+}
+
+impl Config {
+    /// Cross-field checks clap cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.poll_interval > WAKE_HORIZON || self.poll_interval.as_micros() <= 0 {
+            return Err(format!(
+                "--poll-interval must be greater than zero and at most {WAKE_HORIZON} (got {})",
+                self.poll_interval
+            ));
+        }
+        if self.look_ahead > IsoDuration::from_secs(10) {
+            return Err(format!(
+                "--look-ahead must be at most PT10S (got {})",
+                self.look_ahead
+            ));
+        }
+        if self.lease_margin < IsoDuration::from_secs(1) {
+            return Err("--lease-margin must be at least PT1S".into());
+        }
+        if self.retention.as_micros() <= 0 {
+            return Err("--retention must be greater than zero".into());
+        }
+        if let Some(id) = &self.instance_id {
+            crate::domain::ids::Id::parse(id).map_err(|m| format!("--instance-id {m}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn instance_id(&self) -> String {
+        self.instance_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "host".to_owned());
+            let suffix: u32 = rand::random::<u32>() % 0x10000;
+            format!("{host}-{}-{suffix:04x}", std::process::id())
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure domain types and rules: identifiers, durations, instants, tasks, callbacks and
+//! the recurring schedule. Nothing here does I/O.
+
+pub mod callback;
+pub mod duration;
+pub mod ids;
+pub mod kwargs;
+pub mod schedule;
+pub mod task;
+pub mod time;

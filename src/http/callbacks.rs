@@ -1,0 +1,134 @@
+//! The Callbacks resource: the worker's callback map, over HTTP.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::callback_dto::{Callback, CallbackPage, CallbackSpec};
+use super::json::{query_pairs, ApiJson};
+use super::pagination::{next_cursor, PageRequest};
+use super::AppState;
+use crate::domain::ids::Id;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::store::callbacks::{self as store, DeleteCallback};
+
+fn name_param(raw: &str) -> ApiResult<Id> {
+    Id::parse(raw).map_err(|m| ApiError::validation(vec![FieldError::new("name", m)]))
+}
+
+fn callback_not_found(name: &str) -> ApiError {
+    ApiError::not_found("callback_not_found", format!("no callback named {name:?}"))
+}
+
+/// Register or replace a callback.
+///
+/// Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
+/// applies to them at once. The answer includes the signing secret.
+#[utoipa::path(put, path = "/v1/callbacks/{name}", tag = "callbacks",
+    params(("name" = String, Path, description = "The callback's name")),
+    request_body = CallbackSpec,
+    responses(
+        (status = 201, description = "Registered", body = Callback),
+        (status = 200, description = "Replaced", body = Callback),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid callback", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register_callback(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(spec): ApiJson<CallbackSpec>,
+) -> ApiResult<(StatusCode, Json<Callback>)> {
+    let name = name_param(&name)?;
+    let callback = spec.into_new_callback(name).map_err(ApiError::validation)?;
+    let generated = crate::delivery::signing::generate_secret();
+    let (row, created) = store::upsert_callback(&state.pool, &callback, &generated).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(row.into())))
+}
+
+/// List callbacks, in name order.
+#[utoipa::path(get, path = "/v1/callbacks", tag = "callbacks",
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size, 1–1000 (default 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of callbacks", body = CallbackPage),
+        (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_callbacks(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<CallbackPage>> {
+    let (mut limit, mut cursor) = (None, None);
+    let pairs = query_pairs(query.as_deref())?;
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "limit" => limit = Some(value.as_str()),
+            "cursor" => cursor = Some(value.as_str()),
+            other => {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    other,
+                    "is not a known query parameter",
+                )]))
+            }
+        }
+    }
+    let page = PageRequest::parse(limit, cursor)?;
+    let (rows, more) =
+        store::list_callbacks(&state.pool, page.after.as_deref(), page.limit).await?;
+    let next_cursor = next_cursor(more, rows.last().map(|r| r.name.as_str()));
+    Ok(Json(CallbackPage {
+        callbacks: rows.into_iter().map(Callback::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get one callback.
+#[utoipa::path(get, path = "/v1/callbacks/{name}", tag = "callbacks",
+    params(("name" = String, Path, description = "The callback's name")),
+    responses(
+        (status = 200, description = "The callback", body = Callback),
+        (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_callback(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Callback>> {
+    let name = name_param(&name)?;
+    let row = store::get_callback(&state.pool, name.as_str())
+        .await?
+        .ok_or_else(|| callback_not_found(name.as_str()))?;
+    Ok(Json(row.into()))
+}
+
+/// Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+#[utoipa::path(delete, path = "/v1/callbacks/{name}", tag = "callbacks",
+    params(("name" = String, Path, description = "The callback's name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`callback_in_use`: unfinished tasks still use it", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_callback(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    let name = name_param(&name)?;
+    match store::delete_callback(&state.pool, name.as_str()).await? {
+        DeleteCallback::Deleted => Ok(StatusCode::NO_CONTENT),
+        DeleteCallback::InUse(n) => Err(ApiError::conflict(
+            "callback_in_use",
+            format!(
+                "{n} unfinished task(s) still use callback {:?}",
+                name.as_str()
+            ),
+        )),
+        DeleteCallback::NotFound => Err(callback_not_found(name.as_str())),
+    }
+}

@@ -1,0 +1,125 @@
+//! The HTTP API: routes and their OpenAPI description are registered together, so the
+//! spec is generated from the handlers themselves.
+
+pub mod callback_dto;
+pub mod callbacks;
+pub mod json;
+pub mod ops;
+pub mod pagination;
+pub mod request_log;
+pub mod task_dto;
+pub mod tasks;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use sqlx::PgPool;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub metrics: Arc<Metrics>,
+    /// Statements notify delivery loops only for tasks due within this many seconds.
+    pub wake_horizon_secs: f64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TaskShed",
+        description = "A durable, multi-instance task scheduler over HTTP. Register a callback \
+            (a named webhook), create tasks that name it, and TaskShed POSTs each task's \
+            `kwargs` to the callback's URL when it is due: signed (Standard Webhooks), \
+            retried with backoff, recorded, at least once.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "tasks", description = "Create, read, change, pause, resume and delete tasks."),
+        (name = "callbacks", description = "Named webhook endpoints that tasks are delivered to."),
+        (name = "operations", description = "Health, readiness and metrics."),
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError))
+)]
+struct ApiDoc;
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(tasks::create_task, tasks::list_tasks))
+        .routes(routes!(tasks::create_tasks))
+        .routes(routes!(
+            tasks::get_task,
+            tasks::update_task,
+            tasks::delete_task
+        ))
+        .routes(routes!(tasks::update_execution_times))
+        .routes(routes!(tasks::pause_tasks))
+        .routes(routes!(tasks::resume_tasks))
+        .routes(routes!(tasks::delete_tasks))
+        .routes(routes!(tasks::list_attempts))
+        .routes(routes!(tasks::retry_task))
+        .routes(routes!(callbacks::list_callbacks))
+        .routes(routes!(
+            callbacks::register_callback,
+            callbacks::get_callback,
+            callbacks::delete_callback
+        ))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The OpenAPI document, as generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = api_routes().split_for_parts().1;
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The complete application router.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = api_routes().split_for_parts();
+    let doc = openapi();
+    let doc_json = Arc::new(doc.clone());
+    let max_body = state.max_body_bytes;
+    routes
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = doc_json.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(Scalar::with_url("/docs", doc))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::observe,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "no such endpoint; see /docs")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not support that method; see /docs",
+    )
+}

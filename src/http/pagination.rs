@@ -1,0 +1,60 @@
+//! `limit` and `cursor` query parameters shared by every list endpoint.
+
+use crate::error::{ApiError, FieldError};
+use crate::store::cursor;
+
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// A validated page request: how many, and after which key.
+pub struct PageRequest {
+    pub limit: i64,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    /// Reads `limit` (1–1000, default 100) and `cursor` from raw values.
+    pub fn parse(limit: Option<&str>, cursor_text: Option<&str>) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    ));
+                    DEFAULT_LIMIT
+                }
+            },
+        };
+        let after = match cursor_text {
+            None | Some("") => None,
+            Some(raw) => match cursor::decode(raw) {
+                Some(key) => Some(key),
+                None => {
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "is not a cursor returned by this endpoint",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Self { limit, after })
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// The cursor for the page after one whose last key is `last`, if more follow.
+pub fn next_cursor(more: bool, last: Option<&str>) -> Option<String> {
+    if more {
+        last.map(cursor::encode)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,540 @@
+//! Task request and response bodies, and their conversion into checked domain values.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+
+use crate::domain::duration::IsoDuration;
+use crate::domain::ids::Id;
+use crate::domain::kwargs::check_kwargs;
+use crate::domain::task::{NewTask, RunType, TaskPatch, TaskStatus};
+use crate::domain::time::{format_instant, parse_instant, parse_timezone};
+use crate::error::FieldError;
+use crate::store::attempts::AttemptRow;
+use crate::store::tasks::TaskRow;
+
+/// A task to create: TaskShed's `Task`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "callback": "send-reminder",
+    "run_at": "2025-03-14T10:00:00",
+    "timezone": "America/New_York",
+    "kwargs": {"user_id": 42},
+    "task_id": "reminder-42",
+    "group_id": "reminders"
+}))]
+pub struct TaskSpec {
+    /// Name of a registered callback; resolved to its webhook URL at each attempt.
+    pub callback: String,
+    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
+    #[schema(format = DateTime, example = "2025-03-14T14:00:00Z")]
+    pub run_at: String,
+    /// IANA time zone used to read a `run_at` that has no offset.
+    #[serde(default)]
+    #[schema(example = "America/New_York")]
+    pub timezone: Option<String>,
+    /// JSON object POSTed, byte for byte, to the callback's URL. Default `{}`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub kwargs: Option<Box<RawValue>>,
+    /// `once` (default) or `recurring`.
+    #[serde(default)]
+    pub run_type: Option<RunType>,
+    /// ISO 8601 duration between occurrences; required (and > 0) for `recurring` tasks.
+    #[serde(default)]
+    #[schema(format = Duration, example = "PT10S")]
+    pub interval: Option<String>,
+    /// Unique id (1–255 of `A-Z a-z 0-9 . _ ~ : -`); generated (UUID hex) when absent.
+    #[serde(default)]
+    pub task_id: Option<String>,
+    /// Optional group for bulk fetch, pause, resume and delete.
+    #[serde(default)]
+    pub group_id: Option<String>,
+    /// Create the task paused. Default false.
+    #[serde(default)]
+    pub paused: Option<bool>,
+    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
+    #[serde(default)]
+    pub coalesce: Option<bool>,
+}
+
+/// Body of `POST /v1/tasks`: a task plus what to do if its id exists.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "callback": "send-reminder",
+    "run_at": "2025-03-14T14:00:00Z",
+    "kwargs": {"user_id": 42},
+    "task_id": "reminder-42",
+    "replace_existing": false
+}))]
+pub struct CreateTaskRequest {
+    /// See `TaskSpec.callback`.
+    pub callback: String,
+    /// See `TaskSpec.run_at`.
+    #[schema(format = DateTime)]
+    pub run_at: String,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub kwargs: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub run_type: Option<RunType>,
+    #[serde(default)]
+    #[schema(format = Duration)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub task_id: Option<String>,
+    #[serde(default)]
+    pub group_id: Option<String>,
+    #[serde(default)]
+    pub paused: Option<bool>,
+    #[serde(default)]
+    pub coalesce: Option<bool>,
+    /// Replace a task with the same id (true, default) or answer 409 `task_exists`.
+    #[serde(default)]
+    pub replace_existing: Option<bool>,
+}
+
+impl CreateTaskRequest {
+    /// Splits into the task and the `replace_existing` flag (default true).
+    pub fn split(self) -> (TaskSpec, bool) {
+        let spec = TaskSpec {
+            callback: self.callback,
+            run_at: self.run_at,
+            timezone: self.timezone,
+            kwargs: self.kwargs,
+            run_type: self.run_type,
+            interval: self.interval,
+            task_id: self.task_id,
+            group_id: self.group_id,
+            paused: self.paused,
+            coalesce: self.coalesce,
+        };
+        (spec, self.replace_existing.unwrap_or(true))
+    }
+}
+
+/// Collects field errors under a path prefix such as `tasks[3].`.
+pub struct Errors<'a> {
+    prefix: &'a str,
+    pub list: Vec<FieldError>,
+}
+
+impl<'a> Errors<'a> {
+    pub fn new(prefix: &'a str) -> Self {
+        Self {
+            prefix,
+            list: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.list
+            .push(FieldError::new(format!("{}{field}", self.prefix), message));
+    }
+
+    /// Runs a check, recording its failure under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.push(field, message)).ok()
+    }
+}
+
+/// Reads `run_at` (with optional `timezone`) into an instant, recording errors.
+pub fn read_run_at(
+    errors: &mut Errors,
+    run_at: &str,
+    timezone: Option<&str>,
+) -> (Option<DateTime<Utc>>, Option<String>) {
+    let zone = match timezone {
+        Some(name) => match errors.check("timezone", parse_timezone(name)) {
+            Some(zone) => Some(zone),
+            None => return (None, None),
+        },
+        None => None,
+    };
+    let at = errors.check("run_at", parse_instant(run_at, zone));
+    (at, zone.map(|z| z.name().to_owned()))
+}
+
+/// Reads an interval: an ISO 8601 duration greater than zero.
+pub fn read_interval(errors: &mut Errors, raw: &str) -> Option<IsoDuration> {
+    let interval = errors.check("interval", IsoDuration::parse(raw))?;
+    if interval.as_micros() <= 0 {
+        errors.push("interval", "must be greater than zero");
+        return None;
+    }
+    Some(interval)
+}
+
+/// Reads kwargs: a JSON object without NUL characters; absent or null means `{}`.
+pub fn read_kwargs(errors: &mut Errors, raw: Option<Box<RawValue>>) -> Option<String> {
+    match raw {
+        None => Some("{}".to_owned()),
+        Some(raw) if raw.get() == "null" => Some("{}".to_owned()),
+        Some(raw) => errors
+            .check("kwargs", check_kwargs(raw.get()))
+            .map(|()| String::from(Box::<str>::from(raw))),
+    }
+}
+
+impl TaskSpec {
+    /// Checks every field, reporting all problems under `prefix` (e.g. `tasks[3].`).
+    pub fn into_new_task(self, prefix: &str) -> Result<NewTask, Vec<FieldError>> {
+        let mut errors = Errors::new(prefix);
+        let callback = errors.check("callback", Id::parse(&self.callback));
+        let (run_at, timezone) = read_run_at(&mut errors, &self.run_at, self.timezone.as_deref());
+        let kwargs = read_kwargs(&mut errors, self.kwargs);
+        let run_type = self.run_type.unwrap_or_default();
+        let interval = match (run_type, self.interval.as_deref()) {
+            (RunType::Recurring, None) => {
+                errors.push("interval", "is required for recurring tasks");
+                None
+            }
+            (RunType::Recurring, Some(raw)) => read_interval(&mut errors, raw),
+            (RunType::Once, None) => None,
+            (RunType::Once, Some(_)) => {
+                errors.push("interval", "is only allowed with run_type \"recurring\"");
+                None
+            }
+        };
+        let task_id = match self.task_id.as_deref() {
+            Some(raw) => errors.check("task_id", Id::parse(raw)),
+            None => Some(Id::generate()),
+        };
+        let group_id = match self.group_id.as_deref() {
+            Some(raw) => errors.check("group_id", Id::parse(raw)).map(Some),
+            None => Some(None),
+        };
+        match (callback, run_at, kwargs, task_id, group_id) {
+            (Some(callback), Some(run_at), Some(kwargs), Some(task_id), Some(group_id))
+                if errors.list.is_empty() =>
+            {
+                Ok(NewTask {
+                    task_id,
+                    callback,
+                    run_type,
+                    run_at,
+                    interval,
+                    timezone,
+                    kwargs,
+                    group_id,
+                    paused: self.paused.unwrap_or(false),
+                    coalesce: self.coalesce.unwrap_or(true),
+                })
+            }
+            _ => Err(errors.list),
+        }
+    }
+}
+
+/// Body of `POST /v1/tasks/batch`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCreateRequest {
+    /// The tasks, written in one transaction: all or none.
+    pub tasks: Vec<TaskSpec>,
+    /// Replace tasks whose id exists (true, default) or keep the stored ones.
+    #[serde(default)]
+    pub replace_existing: Option<bool>,
+}
+
+/// What a create did with one task.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    Created,
+    Replaced,
+    Kept,
+}
+
+/// One entry of a batch answer, in input order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub task_id: String,
+    pub outcome: BatchOutcome,
+}
+
+/// Answer of `POST /v1/tasks/batch`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchCreateResponse {
+    pub results: Vec<BatchResult>,
+}
+
+/// A task as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Task {
+    pub task_id: String,
+    pub callback: String,
+    /// The next occurrence (or the last one, once finished). UTC.
+    #[schema(format = DateTime)]
+    pub run_at: String,
+    /// The time zone `run_at` was given in, if any (informational).
+    pub timezone: Option<String>,
+    #[schema(value_type = Object)]
+    pub kwargs: Box<RawValue>,
+    pub run_type: RunType,
+    /// Normalised ISO 8601 duration (recurring tasks only).
+    #[schema(format = Duration)]
+    pub interval: Option<String>,
+    pub group_id: Option<String>,
+    pub paused: bool,
+    /// When the task was first paused; null while not paused.
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+    pub coalesce: bool,
+    pub status: TaskStatus,
+    /// Attempts made at the current occurrence.
+    pub attempts: i32,
+    /// Error of the latest failed attempt.
+    pub last_error: Option<String>,
+    /// Finished occurrences.
+    pub runs: i64,
+    /// When the next attempt may start: `run_at`, or later while waiting out a retry backoff.
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    #[schema(format = DateTime)]
+    pub finished_at: Option<String>,
+}
+
+impl From<TaskRow> for Task {
+    fn from(row: TaskRow) -> Self {
+        let status = TaskStatus::from_db(&row.status);
+        let finished = matches!(status, TaskStatus::Succeeded | TaskStatus::Failed);
+        let kwargs = RawValue::from_string(row.kwargs)
+            .unwrap_or_else(|_| RawValue::from_string("{}".to_owned()).expect("valid JSON"));
+        Task {
+            task_id: row.task_id,
+            callback: row.callback,
+            run_at: format_instant(&row.run_at),
+            timezone: row.timezone,
+            kwargs,
+            run_type: RunType::from_db(&row.run_type),
+            interval: row
+                .interval_us
+                .map(|us| IsoDuration::from_micros(us).to_string()),
+            group_id: row.group_id,
+            paused: row.paused,
+            paused_at: row.paused_at.as_ref().map(format_instant),
+            coalesce: row.coalesce_missed,
+            status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            runs: row.runs,
+            next_attempt_at: (!finished).then(|| format_instant(&row.due_at)),
+            created_at: format_instant(&row.created_at),
+            updated_at: format_instant(&row.updated_at),
+            finished_at: row.finished_at.as_ref().map(format_instant),
+        }
+    }
+}
+
+/// A page of tasks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Body of `PATCH /v1/tasks/{task_id}`: only the fields present change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"run_at": "2025-03-15T09:00:00Z", "kwargs": {"user_id": 43}}))]
+pub struct PatchTaskRequest {
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub run_at: Option<String>,
+    /// Time zone for a `run_at` without offset.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub kwargs: Option<Box<RawValue>>,
+    /// Recurring tasks only.
+    #[serde(default)]
+    #[schema(format = Duration)]
+    pub interval: Option<String>,
+    /// A group id, or null to remove the task from its group.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub group_id: Option<Option<String>>,
+}
+
+/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+impl PatchTaskRequest {
+    /// Checks the patch against the task's run type.
+    pub fn into_patch(self, run_type: RunType) -> Result<TaskPatch, Vec<FieldError>> {
+        let mut errors = Errors::new("");
+        let mut patch = TaskPatch::default();
+        match self.run_at.as_deref() {
+            Some(raw) => {
+                let (at, zone) = read_run_at(&mut errors, raw, self.timezone.as_deref());
+                patch.run_at = at;
+                patch.timezone = zone;
+            }
+            None if self.timezone.is_some() => {
+                errors.push("timezone", "is only allowed together with run_at");
+            }
+            None => {}
+        }
+        if self.kwargs.is_some() {
+            patch.kwargs = read_kwargs(&mut errors, self.kwargs);
+        }
+        if let Some(raw) = self.interval.as_deref() {
+            if run_type == RunType::Once {
+                errors.push("interval", "only recurring tasks have an interval");
+            } else {
+                patch.interval = read_interval(&mut errors, raw);
+            }
+        }
+        if let Some(group) = self.group_id {
+            patch.group_id = match group {
+                None => Some(None),
+                Some(raw) => errors.check("group_id", Id::parse(&raw)).map(Some),
+            };
+        }
+        if errors.list.is_empty() && patch.is_empty() {
+            errors.push(
+                "body",
+                "nothing to change: give at least one of run_at, kwargs, interval, group_id",
+            );
+        }
+        if errors.list.is_empty() {
+            Ok(patch)
+        } else {
+            Err(errors.list)
+        }
+    }
+}
+
+/// One new execution time.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionTimeUpdate {
+    pub task_id: String,
+    #[schema(format = DateTime)]
+    pub run_at: String,
+    /// Time zone for a `run_at` without offset.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// Body of `POST /v1/tasks/execution-times`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"tasks": [{"task_id": "reminder-42", "run_at": "2025-03-15T09:00:00Z"}]}))]
+pub struct ExecutionTimesRequest {
+    pub tasks: Vec<ExecutionTimeUpdate>,
+}
+
+/// Answer of `POST /v1/tasks/execution-times`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExecutionTimesResponse {
+    /// Tasks moved to their new time.
+    pub updated: usize,
+    /// Ids that match no task.
+    pub not_found: Vec<String>,
+    /// Ids of finished tasks, left unchanged (use `POST /v1/tasks/{task_id}/retry` or
+    /// create them again).
+    pub finished: Vec<String>,
+}
+
+/// Exactly one of `task_ids` or `group_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"group_id": "reminders"}))]
+pub struct TaskSelectorRequest {
+    #[serde(default)]
+    pub task_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub group_id: Option<String>,
+}
+
+/// How many tasks an operation changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AffectedResponse {
+    pub affected: i64,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// 2xx: the occurrence succeeded.
+    Succeeded,
+    /// Failed, another attempt is scheduled.
+    Retrying,
+    /// Failed for good (non-retryable, or the last allowed attempt).
+    Failed,
+    /// Finished after the task was changed, deleted or re-claimed; did not change it.
+    Superseded,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attempt {
+    pub task_id: String,
+    /// The `webhook-id` sent; the same on every retry of an occurrence.
+    pub webhook_id: String,
+    /// 1-based attempt number within the occurrence.
+    pub attempt: i32,
+    /// The occurrence's `run_at`.
+    #[schema(format = DateTime)]
+    pub scheduled_at: String,
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// Wall time of the HTTP exchange, in milliseconds.
+    pub duration_ms: f64,
+    /// HTTP status, when a response arrived.
+    pub status_code: Option<i32>,
+    /// Error class when no usable response arrived (`timeout`, `connect`, ...).
+    pub error: Option<String>,
+    pub outcome: AttemptOutcome,
+    /// The first bytes of the response body.
+    pub response: Option<String>,
+    /// The TaskShed instance that made the attempt.
+    pub instance: String,
+}
+
+impl From<AttemptRow> for Attempt {
+    fn from(row: AttemptRow) -> Self {
+        let outcome = match row.outcome.as_str() {
+            "succeeded" => AttemptOutcome::Succeeded,
+            "retrying" => AttemptOutcome::Retrying,
+            "superseded" => AttemptOutcome::Superseded,
+            _ => AttemptOutcome::Failed,
+        };
+        Attempt {
+            task_id: row.task_id,
+            webhook_id: row.webhook_id,
+            attempt: row.attempt,
+            scheduled_at: format_instant(&row.scheduled_at),
+            started_at: format_instant(&row.started_at),
+            duration_ms: row.duration_us as f64 / 1000.0,
+            status_code: row.status_code,
+            error: row.error,
+            outcome,
+            response: row.response_prefix,
+            instance: row.instance,
+        }
+    }
+}
+
+/// A page of attempts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptPage {
+    pub attempts: Vec<Attempt>,
+    pub next_cursor: Option<String>,
+}

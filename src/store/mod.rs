@@ -1,0 +1,69 @@
+//! All SQL lives here, and nothing else does. Functions are named for what they do to the
+//! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
+
+pub mod attempts;
+pub mod callbacks;
+pub mod notify;
+pub mod tasks;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens a connection pool.
+pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    use anyhow::Context;
+    let options = PgConnectOptions::from_str(database_url)
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?
+        .application_name("taskshed");
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("could not connect to PostgreSQL")
+}
+
+/// Applies pending migrations. Safe to run from several instances at once: sqlx takes an
+/// advisory lock around them.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("applying database migrations failed")
+}
+
+/// True when every embedded migration has been applied (for `/readyz`).
+pub async fn schema_is_current(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> =
+        sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
+            .fetch_one(pool)
+            .await?;
+    Ok(applied.unwrap_or(0) >= latest)
+}
+
+/// Opaque pagination cursors: the last key of the previous page, hex-encoded so clients
+/// don't come to depend on its shape.
+pub mod cursor {
+    pub fn encode(key: &str) -> String {
+        key.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn decode(cursor: &str) -> Option<String> {
+        if cursor.len() % 2 != 0 || cursor.is_empty() {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> = (0..cursor.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+            .collect();
+        String::from_utf8(bytes?).ok()
+    }
+}

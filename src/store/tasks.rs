@@ -1,0 +1,577 @@
+//! Task rows: create (single and batch), read, list, change, pause, resume, delete.
+//!
+//! Statements that can make a task due soon send one `taskshed_wake` notification per
+//! statement (never per row), and only when the earliest affected due time falls inside
+//! the wake horizon, so inserting tasks due in hours wakes nobody. Statements that touch a
+//! claimed (`running`) task send `taskshed_revalidate` so its holder drops an unsent claim.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::domain::ids::Id;
+use crate::domain::task::{NewTask, TaskPatch, TaskSelector, TaskStatus};
+
+/// Columns of a task as read back; `kwargs` comes back as its exact stored text.
+pub const TASK_COLUMNS: &str = "t.task_id, t.callback, t.run_type, t.run_at, t.due_at, \
+     t.interval_us, t.timezone, t.kwargs::text as kwargs, t.group_id, t.paused, t.paused_at, \
+     t.coalesce_missed, t.status, t.attempts, t.last_error, t.runs, t.created_at, t.updated_at, \
+     t.finished_at";
+
+/// A task as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRow {
+    pub task_id: String,
+    pub callback: String,
+    pub run_type: String,
+    pub run_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub interval_us: Option<i64>,
+    pub timezone: Option<String>,
+    pub kwargs: String,
+    pub group_id: Option<String>,
+    pub paused: bool,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub coalesce_missed: bool,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub runs: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What a create did with one task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Created,
+    Replaced,
+    /// The id existed and `replace_existing` was false: the stored task was kept.
+    Kept,
+}
+
+/// Result of creating one task.
+pub enum CreateOne {
+    Written(Box<TaskRow>, WriteOutcome),
+    Exists,
+    UnknownCallback,
+}
+
+/// Builds the shared insert statement for one or many tasks, bound as arrays (`UNNEST`).
+fn insert_statement(replace: bool, returning: &str) -> String {
+    let conflict = if replace {
+        "do update set callback = excluded.callback, run_type = excluded.run_type, \
+         run_at = excluded.run_at, due_at = excluded.due_at, interval_us = excluded.interval_us, \
+         timezone = excluded.timezone, kwargs = excluded.kwargs, group_id = excluded.group_id, \
+         paused = excluded.paused, \
+         paused_at = case when excluded.paused then coalesce(t.paused_at, now()) end, \
+         coalesce_missed = excluded.coalesce_missed, status = 'scheduled', attempts = 0, \
+         last_error = null, runs = 0, occurrence = gen_random_uuid(), lease_until = null, \
+         claimed_by = null, fence = t.fence + 1, updated_at = now(), finished_at = null"
+    } else {
+        "do nothing"
+    };
+    format!(
+        "with input as ( \
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], \
+             $5::int8[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+           as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
+                paused, coalesce_missed) \
+         ), written as ( \
+           insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
+             timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+           select task_id, callback, run_type, run_at, run_at, interval_us, timezone, \
+             kwargs::json, group_id, paused, case when paused then now() end, coalesce_missed \
+           from input \
+           where exists (select 1 from callbacks c where c.name = input.callback) \
+           on conflict (task_id) {conflict} \
+           returning {returning}, (xmax = 0) as inserted \
+         ), wake as ( \
+           select pg_notify('taskshed_wake', \
+             (extract(epoch from m) * 1000000)::bigint::text) \
+           from (select min(due_at) as m from written where not paused) w \
+           where m < now() + make_interval(secs => $11) \
+         ), revalidate as ( \
+           select pg_notify('taskshed_revalidate', '') \
+           where exists (select 1 from written where not inserted) \
+         ) \
+         select written.*, (select count(*) from wake) + (select count(*) from revalidate) \
+           as notified \
+         from written"
+    )
+}
+
+/// The insert's array binds, one vector per column.
+struct InsertColumns {
+    task_id: Vec<String>,
+    callback: Vec<String>,
+    run_type: Vec<&'static str>,
+    run_at: Vec<DateTime<Utc>>,
+    interval_us: Vec<Option<i64>>,
+    timezone: Vec<Option<String>>,
+    kwargs: Vec<String>,
+    group_id: Vec<Option<String>>,
+    paused: Vec<bool>,
+    coalesce: Vec<bool>,
+}
+
+impl InsertColumns {
+    fn from_tasks(tasks: &[NewTask]) -> Self {
+        let n = tasks.len();
+        let mut cols = InsertColumns {
+            task_id: Vec::with_capacity(n),
+            callback: Vec::with_capacity(n),
+            run_type: Vec::with_capacity(n),
+            run_at: Vec::with_capacity(n),
+            interval_us: Vec::with_capacity(n),
+            timezone: Vec::with_capacity(n),
+            kwargs: Vec::with_capacity(n),
+            group_id: Vec::with_capacity(n),
+            paused: Vec::with_capacity(n),
+            coalesce: Vec::with_capacity(n),
+        };
+        for task in tasks {
+            cols.task_id.push(task.task_id.as_str().to_owned());
+            cols.callback.push(task.callback.as_str().to_owned());
+            cols.run_type.push(task.run_type.as_str());
+            cols.run_at.push(task.run_at);
+            cols.interval_us.push(task.interval.map(|i| i.as_micros()));
+            cols.timezone.push(task.timezone.clone());
+            cols.kwargs.push(task.kwargs.clone());
+            cols.group_id
+                .push(task.group_id.as_ref().map(|g| g.as_str().to_owned()));
+            cols.paused.push(task.paused);
+            cols.coalesce.push(task.coalesce);
+        }
+        cols
+    }
+
+    fn bind<'q, O>(
+        self,
+        query: sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>,
+        wake_horizon_secs: f64,
+    ) -> sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.task_id)
+            .bind(self.callback)
+            .bind(self.run_type)
+            .bind(self.run_at)
+            .bind(self.interval_us)
+            .bind(self.timezone)
+            .bind(self.kwargs)
+            .bind(self.group_id)
+            .bind(self.paused)
+            .bind(self.coalesce)
+            .bind(wake_horizon_secs)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct WrittenRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    inserted: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct WrittenId {
+    task_id: String,
+    inserted: bool,
+}
+
+/// Creates (or replaces) one task and returns it as stored.
+pub async fn insert_task(
+    pool: &PgPool,
+    task: &NewTask,
+    replace: bool,
+    wake_horizon_secs: f64,
+) -> Result<CreateOne, sqlx::Error> {
+    let sql = insert_statement(replace, TASK_COLUMNS);
+    let columns = InsertColumns::from_tasks(std::slice::from_ref(task));
+    let row: Option<WrittenRow> = columns
+        .bind(sqlx::query_as(&sql), wake_horizon_secs)
+        .fetch_optional(pool)
+        .await?;
+    if let Some(row) = row {
+        let outcome = if row.inserted {
+            WriteOutcome::Created
+        } else {
+            WriteOutcome::Replaced
+        };
+        return Ok(CreateOne::Written(Box::new(row.task), outcome));
+    }
+    // Nothing written: either the callback is unknown or the id exists (replace = false).
+    let callback_known: bool =
+        sqlx::query_scalar("select exists (select 1 from callbacks where name = $1)")
+            .bind(task.callback.as_str())
+            .fetch_one(pool)
+            .await?;
+    Ok(if callback_known {
+        CreateOne::Exists
+    } else {
+        CreateOne::UnknownCallback
+    })
+}
+
+/// Creates many tasks in one statement; outcomes come back in input order.
+///
+/// The caller has checked that task ids are distinct and callbacks registered
+/// ([`unknown_callbacks`]); a callback deleted in between leaves its tasks unwritten,
+/// reported as `Kept`... which cannot mislead, because deleting a callback is refused
+/// while tasks use it.
+pub async fn insert_tasks(
+    pool: &PgPool,
+    tasks: &[NewTask],
+    replace: bool,
+    wake_horizon_secs: f64,
+) -> Result<Vec<WriteOutcome>, sqlx::Error> {
+    if tasks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = insert_statement(replace, "t.task_id");
+    let columns = InsertColumns::from_tasks(tasks);
+    let written: Vec<WrittenId> = columns
+        .bind(sqlx::query_as(&sql), wake_horizon_secs)
+        .fetch_all(pool)
+        .await?;
+    let by_id: std::collections::HashMap<&str, bool> = written
+        .iter()
+        .map(|w| (w.task_id.as_str(), w.inserted))
+        .collect();
+    Ok(tasks
+        .iter()
+        .map(|task| match by_id.get(task.task_id.as_str()) {
+            Some(true) => WriteOutcome::Created,
+            Some(false) => WriteOutcome::Replaced,
+            None => WriteOutcome::Kept,
+        })
+        .collect())
+}
+
+/// The names among `names` that are not registered callbacks.
+pub async fn unknown_callbacks(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select n from unnest($1::text[]) as n \
+         where not exists (select 1 from callbacks c where c.name = n)",
+    )
+    .bind(names)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn get_task(pool: &PgPool, task_id: &str) -> Result<Option<TaskRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {TASK_COLUMNS} from tasks t where t.task_id = $1"
+    ))
+    .bind(task_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Filters of a task listing.
+#[derive(Debug, Default, Clone)]
+pub struct TaskFilter {
+    pub task_ids: Option<Vec<String>>,
+    pub group_id: Option<String>,
+    pub status: Option<TaskStatus>,
+    pub callback: Option<String>,
+    pub paused: Option<bool>,
+    /// Exclusive lower bound on `task_id` (the decoded cursor).
+    pub after: Option<String>,
+}
+
+/// One page of tasks in `task_id` order, and whether more follow.
+pub async fn list_tasks(
+    pool: &PgPool,
+    filter: &TaskFilter,
+    limit: i64,
+) -> Result<(Vec<TaskRow>, bool), sqlx::Error> {
+    let mut query: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {TASK_COLUMNS} from tasks t where true"));
+    if let Some(ids) = &filter.task_ids {
+        query
+            .push(" and t.task_id = any(")
+            .push_bind(ids.clone())
+            .push(")");
+    }
+    if let Some(group) = &filter.group_id {
+        query.push(" and t.group_id = ").push_bind(group.clone());
+    }
+    if let Some(status) = filter.status {
+        query.push(" and t.status = ").push_bind(status.as_str());
+    }
+    if let Some(callback) = &filter.callback {
+        query.push(" and t.callback = ").push_bind(callback.clone());
+    }
+    if let Some(paused) = filter.paused {
+        query.push(" and t.paused = ").push_bind(paused);
+    }
+    if let Some(after) = &filter.after {
+        query.push(" and t.task_id > ").push_bind(after.clone());
+    }
+    query
+        .push(" order by t.task_id limit ")
+        .push_bind(limit + 1);
+    let mut rows: Vec<TaskRow> = query.build_query_as().fetch_all(pool).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// `where` clause and bind for a selector; `$1` is the ids array or the group id.
+fn selector_clause(selector: &TaskSelector) -> &'static str {
+    match selector {
+        TaskSelector::Ids(_) => "task_id = any($1::text[])",
+        TaskSelector::Group(_) => "group_id = $1::text",
+    }
+}
+
+fn bind_selector<'q>(
+    query: sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments>,
+    selector: &TaskSelector,
+) -> sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments> {
+    match selector {
+        TaskSelector::Ids(ids) => query.bind(
+            ids.iter()
+                .map(|id| id.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        ),
+        TaskSelector::Group(group) => query.bind(group.as_str().to_owned()),
+    }
+}
+
+/// Pauses unfinished, unpaused tasks; returns how many changed. Already-paused tasks keep
+/// their first `paused_at`.
+pub async fn pause_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "with changed as ( \
+           update tasks set paused = true, paused_at = now(), updated_at = now() \
+           where {} and not paused and status in ('scheduled', 'running') \
+           returning status \
+         ), revalidate as ( \
+           select pg_notify('taskshed_revalidate', '') \
+           where exists (select 1 from changed where status = 'running') \
+         ) \
+         select count(*) + 0 * (select count(*) from revalidate) from changed",
+        selector_clause(selector)
+    );
+    bind_selector(sqlx::query_scalar(&sql), selector)
+        .fetch_one(pool)
+        .await
+}
+
+/// Resumes paused tasks; `run_at` is kept, so an overdue task fires at once.
+pub async fn resume_tasks(
+    pool: &PgPool,
+    selector: &TaskSelector,
+    wake_horizon_secs: f64,
+) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "with changed as ( \
+           update tasks set paused = false, paused_at = null, updated_at = now() \
+           where {} and paused \
+           returning due_at, status \
+         ), wake as ( \
+           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
+           from (select min(due_at) as m from changed where status = 'scheduled') w \
+           where m < now() + make_interval(secs => $2) \
+         ) \
+         select count(*) + 0 * (select count(*) from wake) from changed",
+        selector_clause(selector)
+    );
+    bind_selector(sqlx::query_scalar(&sql), selector)
+        .bind(wake_horizon_secs)
+        .fetch_one(pool)
+        .await
+}
+
+/// Deletes tasks (any status) with their attempt history; returns how many.
+pub async fn delete_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "with gone as ( \
+           delete from tasks where {} returning task_id, status \
+         ), history as ( \
+           delete from attempts where task_id in (select task_id from gone) \
+         ), revalidate as ( \
+           select pg_notify('taskshed_revalidate', '') \
+           where exists (select 1 from gone where status = 'running') \
+         ) \
+         select count(*) + 0 * (select count(*) from revalidate) from gone",
+        selector_clause(selector)
+    );
+    bind_selector(sqlx::query_scalar(&sql), selector)
+        .fetch_one(pool)
+        .await
+}
+
+/// Deletes one task; false when it did not exist.
+pub async fn delete_task(pool: &PgPool, task_id: &Id) -> Result<bool, sqlx::Error> {
+    let deleted = delete_tasks(pool, &TaskSelector::Ids(vec![task_id.clone()])).await?;
+    Ok(deleted > 0)
+}
+
+/// What happened to one entry of an execution-times update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionTimeOutcome {
+    Updated,
+    Finished,
+    NotFound,
+}
+
+/// Moves unfinished tasks to new occurrence times in one statement. A claimed task loses
+/// its claim (its holder is told to drop it), so the new time is what counts.
+pub async fn update_execution_times(
+    pool: &PgPool,
+    updates: &[(Id, DateTime<Utc>)],
+    wake_horizon_secs: f64,
+) -> Result<Vec<(String, ExecutionTimeOutcome)>, sqlx::Error> {
+    let ids: Vec<String> = updates
+        .iter()
+        .map(|(id, _)| id.as_str().to_owned())
+        .collect();
+    let times: Vec<DateTime<Utc>> = updates.iter().map(|(_, at)| *at).collect();
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "with input as ( \
+           select * from unnest($1::text[], $2::timestamptz[]) as i(task_id, run_at) \
+         ), old as ( \
+           select t.task_id, t.status from tasks t join input using (task_id) for update of t \
+         ), changed as ( \
+           update tasks t set run_at = i.run_at, due_at = i.run_at, attempts = 0, \
+             occurrence = gen_random_uuid(), status = 'scheduled', lease_until = null, \
+             claimed_by = null, fence = t.fence + 1, updated_at = now() \
+           from input i, old o \
+           where t.task_id = i.task_id and o.task_id = t.task_id \
+             and o.status in ('scheduled', 'running') \
+           returning t.task_id, o.status as old_status, t.due_at, t.paused \
+         ), wake as ( \
+           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
+           from (select min(due_at) as m from changed where not paused) w \
+           where m < now() + make_interval(secs => $3) \
+         ), revalidate as ( \
+           select pg_notify('taskshed_revalidate', '') \
+           where exists (select 1 from changed where old_status = 'running') \
+         ) \
+         select i.task_id, \
+           case when c.task_id is not null then 'updated' \
+                when o.task_id is not null then 'finished' \
+                else 'not_found' end, \
+           (select count(*) from wake) + (select count(*) from revalidate) \
+         from input i left join changed c using (task_id) left join old o using (task_id)",
+    )
+    .bind(ids)
+    .bind(times)
+    .bind(wake_horizon_secs)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, outcome, _notified)| {
+            let outcome = match outcome.as_str() {
+                "updated" => ExecutionTimeOutcome::Updated,
+                "finished" => ExecutionTimeOutcome::Finished,
+                _ => ExecutionTimeOutcome::NotFound,
+            };
+            (id, outcome)
+        })
+        .collect())
+}
+
+/// Applies a patch to an unfinished task. `None` when the task is missing or finished.
+/// A claimed task loses its claim, so the change takes effect for the send too.
+pub async fn patch_task(
+    pool: &PgPool,
+    task_id: &Id,
+    patch: &TaskPatch,
+) -> Result<Option<(TaskRow, bool)>, sqlx::Error> {
+    let (set_group, group) = match &patch.group_id {
+        Some(group) => (true, group.as_ref().map(|g| g.as_str().to_owned())),
+        None => (false, None),
+    };
+    #[derive(sqlx::FromRow)]
+    struct Patched {
+        #[sqlx(flatten)]
+        task: TaskRow,
+        old_status: String,
+    }
+    let row: Option<Patched> = sqlx::query_as(&format!(
+        "with old as ( \
+           select task_id, status from tasks \
+           where task_id = $1 and status in ('scheduled', 'running') for update \
+         ) \
+         update tasks t set \
+           run_at = coalesce($2::timestamptz, t.run_at), \
+           due_at = coalesce($2::timestamptz, t.due_at), \
+           timezone = case when $2::timestamptz is null then t.timezone else $3::text end, \
+           kwargs = coalesce($4::text::json, t.kwargs), \
+           interval_us = coalesce($5::int8, t.interval_us), \
+           group_id = case when $6::bool then $7::text else t.group_id end, \
+           attempts = case when $2::timestamptz is null then t.attempts else 0 end, \
+           occurrence = case when $2::timestamptz is null then t.occurrence \
+                        else gen_random_uuid() end, \
+           status = 'scheduled', lease_until = null, claimed_by = null, \
+           fence = t.fence + 1, updated_at = now() \
+         from old o where t.task_id = o.task_id \
+         returning {TASK_COLUMNS}, o.status as old_status"
+    ))
+    .bind(task_id.as_str())
+    .bind(patch.run_at)
+    .bind(patch.timezone.as_deref())
+    .bind(patch.kwargs.as_deref())
+    .bind(patch.interval.map(|i| i.as_micros()))
+    .bind(set_group)
+    .bind(group)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|p| {
+        let was_claimed = p.old_status == "running";
+        (p.task, was_claimed)
+    }))
+}
+
+/// Sends a notification outside of a data statement (rare paths only).
+pub async fn notify(pool: &PgPool, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Re-arms a failed task: due now, attempts reset, same occurrence (so receivers that
+/// already processed it can deduplicate by `webhook-id`). `None` if not found.
+pub enum RetryOutcome {
+    Rearmed(Box<TaskRow>),
+    NotFailed(TaskStatus),
+    NotFound,
+}
+
+pub async fn retry_task(pool: &PgPool, task_id: &Id) -> Result<RetryOutcome, sqlx::Error> {
+    let row: Option<TaskRow> = sqlx::query_as(&format!(
+        "update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
+           finished_at = null, updated_at = now() \
+         where t.task_id = $1 and t.status = 'failed' \
+         returning {TASK_COLUMNS}"
+    ))
+    .bind(task_id.as_str())
+    .fetch_optional(pool)
+    .await?;
+    if let Some(row) = row {
+        if !row.paused {
+            notify(
+                pool,
+                "taskshed_wake",
+                &row.due_at.timestamp_micros().to_string(),
+            )
+            .await?;
+        }
+        return Ok(RetryOutcome::Rearmed(Box::new(row)));
+    }
+    Ok(match get_task(pool, task_id.as_str()).await? {
+        Some(task) => RetryOutcome::NotFailed(TaskStatus::from_db(&task.status)),
+        None => RetryOutcome::NotFound,
+    })
+}

@@ -1,0 +1,1 @@
+//! Bad input: every case answers a clear 4xx problem and writes nothing.

@@ -1,0 +1,10 @@
+//! End-to-end tests: real PostgreSQL, real HTTP, real server processes.
+//!
+//! One test binary so the whole run shares one throwaway PostgreSQL server; each test
+//! gets a fresh database on it.
+
+mod support;
+
+mod api_callbacks;
+mod api_errors;
+mod api_tasks;
