@@ -7,15 +7,17 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, WAKE_HORIZON};
+use crate::config::{Config, Role, WAKE_HORIZON};
+use crate::delivery::DeliveryConfig;
 
+use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
 use crate::metrics::Metrics;
 
 /// A database connection pool, and the embedded server behind it when there is one.
 pub struct Database {
     pub pool: PgPool,
-    pub embedded: Option<()>,
+    pub embedded: Option<EmbeddedPostgres>,
 }
 
 impl Database {
@@ -24,7 +26,13 @@ impl Database {
         let (url, embedded) = match &config.database_url {
             Some(url) => (url.clone(), None),
             None => {
-                anyhow::bail!("TEMP")
+                let embedded = EmbeddedPostgres::start(EmbeddedOptions {
+                    data_dir: config.data_dir.clone(),
+                    durable: config.embedded_durable,
+                    extra_settings: Vec::new(),
+                })
+                .await?;
+                (embedded.database_url(), Some(embedded))
             }
         };
         let pool = crate::store::connect(&url, config.db_pool_size).await?;
@@ -34,6 +42,9 @@ impl Database {
     /// Closes the pool, then stops the embedded server (if any).
     pub async fn close(self) -> anyhow::Result<()> {
         self.pool.close().await;
+        if let Some(embedded) = self.embedded {
+            embedded.stop().await?;
+        }
 
         Ok(())
     }
@@ -66,14 +77,42 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         role = ?config.role,
         "TaskShed is up"
     );
+    let delivery = if config.role.delivers() {
+        Some(crate::delivery::spawn(
+            database.pool.clone(),
+            delivery_config(&config),
+            metrics.clone(),
+            shutdown.clone(),
+        )?)
+    } else {
+        None
+    };
     let state = state(&config, database.pool.clone(), metrics.clone());
+    let router = match config.role {
+        Role::Worker => crate::http::operations_router(state),
+        Role::All | Role::Api => crate::http::router(state),
+    };
     let server_shutdown = shutdown.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, crate::http::router(state))
-            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-            .await
-    });
-    let served = server.await.context("the HTTP server task panicked")?;
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
+        .await;
+    if let Some(delivery) = delivery {
+        delivery.join().await;
+    }
     served.context("the HTTP server failed")?;
     database.close().await
+}
+
+/// The delivery engine's settings from the configuration.
+pub fn delivery_config(config: &Config) -> DeliveryConfig {
+    DeliveryConfig {
+        instance: config.instance_id(),
+        max_in_flight: config.max_in_flight as usize,
+        claim_batch: config.claim_batch as usize,
+        look_ahead: config.look_ahead.as_std(),
+        poll_interval: config.poll_interval.as_std(),
+        lease_margin: config.lease_margin.as_std(),
+        retention: config.retention.as_std(),
+        shutdown_grace: config.shutdown_grace.as_std(),
+    }
 }

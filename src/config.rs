@@ -106,8 +106,9 @@ pub struct Config {
     #[arg(long, env = "TASKSHED_INSTANCE_ID")]
     pub instance_id: Option<String>,
 
-    /// Most delivery attempts in flight at once in this process.
-    #[arg(long, env = "TASKSHED_MAX_IN_FLIGHT", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Most tasks this process holds at once: claimed and waiting for their instant,
+    /// being delivered, or being recorded.
+    #[arg(long, env = "TASKSHED_MAX_IN_FLIGHT", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_in_flight: u32,
 
     /// Most tasks claimed by one claim statement.
@@ -116,7 +117,7 @@ pub struct Config {
 
     /// Claim tasks this long before they are due and fire them from an in-process timer,
     /// keeping the database off the timing path.
-    #[arg(long, env = "TASKSHED_LOOK_AHEAD", default_value = "PT0.5S", value_parser = duration)]
+    #[arg(long, env = "TASKSHED_LOOK_AHEAD", default_value = "PT0.2S", value_parser = duration)]
     pub look_ahead: IsoDuration,
 
     /// Safety poll: the delivery loop looks at the database at least this often even

@@ -1,6 +1,14 @@
 //! Delivery: claiming due tasks, firing them at their instant, POSTing signed webhooks,
-//! recording results and retrying.
+//! recording results and retrying. [`engine`] explains how the pieces fit.
 
+pub mod claim_loop;
+pub mod dispatch;
+pub mod engine;
+pub mod finisher;
 pub mod retry_policy;
 pub mod sender;
+pub mod settle;
 pub mod signing;
+pub mod timer;
+
+pub use engine::{spawn, DeliveryConfig, DeliveryHandle};

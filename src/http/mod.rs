@@ -112,6 +112,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Only the operational endpoints, for `--role worker`.
+pub fn operations_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found("route_not_found", "no such endpoint; see /docs")
 }

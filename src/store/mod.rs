@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod callbacks;
+pub mod deliveries;
 pub mod notify;
 pub mod tasks;
 

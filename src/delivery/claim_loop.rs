@@ -1,0 +1,313 @@
+//! The claim loop: sleep until the next task is nearly due, claim a batch, schedule each
+//! task on the timer at its instant; repeat.
+//!
+//! Wake-ups come from three places: the planned time (the earliest unclaimed due time
+//! minus half the look-ahead, so each claim takes about half a window of tasks), a NOTIFY
+//! hint that something earlier became due (inserts, resumes, releases), and the bounded
+//! safety poll. Lease rescue and retention pruning ride on the safety poll.
+
+use sqlx::postgres::PgListener;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::dispatch::Job;
+use super::engine::Engine;
+use crate::store::deliveries::{self, CallbackTarget};
+use crate::store::notify::{REVALIDATE_CHANNEL, WAKE_CHANNEL};
+
+/// How often finished tasks are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Rows rescued or pruned per statement.
+const HOUSEKEEPING_BATCH: i64 = 1000;
+/// Back-off after a database error in the loop.
+const ERROR_PAUSE: Duration = Duration::from_millis(500);
+
+/// What the NOTIFY listener tells the loop.
+enum Hint {
+    /// A task is due at this Unix time in microseconds.
+    DueAt(i64),
+    /// Some claimed task was changed; re-check unsent claims.
+    Revalidate,
+}
+
+pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
+    let (hints_tx, mut hints) = mpsc::unbounded_channel();
+    let listener = tokio::spawn(listen(engine.clone(), hints_tx, shutdown.clone()));
+    let look_ahead_us = engine.config.look_ahead.as_micros() as i64;
+    let mut last_housekeeping = Instant::now() - engine.config.poll_interval;
+    let mut last_prune = Instant::now();
+    loop {
+        if shutdown.is_cancelled() {
+            break;
+        }
+        if last_housekeeping.elapsed() >= engine.config.poll_interval {
+            last_housekeeping = Instant::now();
+            housekeeping(&engine, &mut last_prune).await;
+        }
+        let held = engine.held.load(Ordering::Acquire);
+        let room = engine.config.max_in_flight.saturating_sub(held);
+        let mut next_due = None;
+        if room > 0 {
+            let limit = room.min(engine.config.claim_batch);
+            match claim(&engine, limit as i64, look_ahead_us).await {
+                Ok((claimed, due)) => {
+                    if claimed == limit {
+                        // A full batch: more may be due right now.
+                        continue;
+                    }
+                    next_due = due;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "claiming due tasks failed; retrying shortly");
+                    tokio::select! {
+                        _ = tokio::time::sleep(ERROR_PAUSE) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                    continue;
+                }
+            }
+        }
+        // Plan the next look at the database.
+        let poll_at = tokio::time::Instant::now() + engine.config.poll_interval;
+        let wake_at = next_due
+            .map(|due| instant_for(&engine, due, engine.config.look_ahead / 2))
+            .map_or(poll_at, |at| at.min(poll_at));
+        let sleep = tokio::time::sleep_until(wake_at);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => break,
+                _ = shutdown.cancelled() => break,
+                _ = engine.poke.notified() => break,
+                _ = engine.capacity_freed.notified(), if room == 0 => break,
+                hint = hints.recv() => match hint {
+                    Some(Hint::DueAt(micros)) => {
+                        let due = chrono::DateTime::from_timestamp_micros(micros);
+                        let at = due.map(|d| instant_for(&engine, d, engine.config.look_ahead / 2));
+                        if at.is_some_and(|at| at < wake_at) {
+                            break;
+                        }
+                    }
+                    Some(Hint::Revalidate) => {
+                        let engine = engine.clone();
+                        tokio::spawn(async move { revalidate(&engine).await });
+                    }
+                    None => break,
+                },
+            }
+        }
+    }
+    listener.abort();
+}
+
+/// The local instant at which the database clock reads `due - early`.
+fn instant_for(
+    engine: &Engine,
+    due: chrono::DateTime<chrono::Utc>,
+    early: Duration,
+) -> tokio::time::Instant {
+    let wait = (due - engine.db_now())
+        .to_std()
+        .unwrap_or(Duration::ZERO)
+        .saturating_sub(early);
+    tokio::time::Instant::now() + wait
+}
+
+/// Claims up to `limit` tasks and schedules them. Returns how many were claimed and the
+/// earliest due time left beyond the window.
+async fn claim(
+    engine: &Arc<Engine>,
+    limit: i64,
+    look_ahead_us: i64,
+) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
+    let lease_margin_us = engine.config.lease_margin.as_micros() as i64;
+    let claim = deliveries::claim_due(
+        &engine.pool,
+        &engine.config.instance,
+        limit,
+        look_ahead_us,
+        lease_margin_us,
+    )
+    .await?;
+    let received = Instant::now();
+    engine.observe_db_clock(claim.db_now);
+    let count = claim.tasks.len();
+    if count == 0 {
+        return Ok((0, claim.next_due));
+    }
+    engine.held.fetch_add(count, Ordering::AcqRel);
+    engine.metrics.claim_batch.observe(count as f64);
+    let mut names: Vec<String> = claim.tasks.iter().map(|t| t.callback.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let targets = match deliveries::callback_targets(&engine.pool, &names).await {
+        Ok(targets) => targets,
+        Err(error) => {
+            // Hand the claim back rather than sit on it until the lease expires.
+            let claims: Vec<(String, i64)> = claim
+                .tasks
+                .iter()
+                .map(|t| (t.task_id.clone(), t.fence))
+                .collect();
+            let _ = deliveries::release_claims(&engine.pool, &claims).await;
+            engine.release_capacity(count);
+            return Err(error);
+        }
+    };
+    let targets: std::collections::HashMap<String, Arc<super::dispatch::Target>> = targets
+        .into_iter()
+        .map(|t: CallbackTarget| (t.name.clone(), Arc::new(super::dispatch::Target::from(t))))
+        .collect();
+    let mut timed = Vec::new();
+    {
+        let mut pending = engine.lock_pending();
+        for task in &claim.tasks {
+            pending.insert(task.task_id.clone(), task.fence);
+        }
+    }
+    for task in claim.tasks {
+        // The wait is measured on the database clock, so instance clocks don't matter;
+        // it starts from when the answer arrived, so the timer can only err late.
+        let wait = (task.due_at - claim.db_now)
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        let target = targets.get(&task.callback).cloned();
+        let job = Job {
+            task: Arc::new(task),
+            target,
+        };
+        if wait.is_zero() {
+            let _ = engine.dispatch_tx.send(job);
+        } else {
+            timed.push((received + wait, job));
+        }
+    }
+    if !timed.is_empty() {
+        engine.timer.schedule_all(timed);
+    }
+    Ok((count, claim.next_due))
+}
+
+/// Drops unsent claims whose task was paused, changed, deleted or re-claimed, and hands
+/// back the ones still ours (paused while pending).
+async fn revalidate(engine: &Engine) {
+    let snapshot: Vec<(String, i64)> = engine
+        .lock_pending()
+        .iter()
+        .map(|(id, fence)| (id.clone(), *fence))
+        .collect();
+    if snapshot.is_empty() {
+        return;
+    }
+    let valid = match deliveries::still_valid_claims(&engine.pool, &snapshot).await {
+        Ok(valid) => valid.into_iter().collect::<std::collections::HashSet<_>>(),
+        Err(error) => {
+            tracing::warn!(%error, "could not revalidate unsent claims");
+            return;
+        }
+    };
+    let mut dropped = Vec::new();
+    {
+        let mut pending = engine.lock_pending();
+        for (id, fence) in snapshot {
+            if !valid.contains(&id) && pending.get(&id) == Some(&fence) {
+                pending.remove(&id);
+                dropped.push((id, fence));
+            }
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    tracing::debug!(
+        count = dropped.len(),
+        "dropped unsent claims of changed tasks"
+    );
+    if let Err(error) = deliveries::release_claims(&engine.pool, &dropped).await {
+        tracing::warn!(%error, "could not hand back dropped claims; their leases will expire");
+    }
+    engine.release_capacity(dropped.len());
+}
+
+async fn housekeeping(engine: &Engine, last_prune: &mut Instant) {
+    match deliveries::rescue_expired_leases(&engine.pool, HOUSEKEEPING_BATCH).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            rescued = n,
+            "re-queued tasks whose lease expired (instance died?)"
+        ),
+        Err(error) => tracing::warn!(%error, "lease rescue failed"),
+    }
+    if last_prune.elapsed() < PRUNE_EVERY {
+        return;
+    }
+    *last_prune = Instant::now();
+    let retention_us = engine.config.retention.as_micros() as i64;
+    // A bounded number of small batches per round, so pruning never hogs the database.
+    for _ in 0..10 {
+        match deliveries::prune(&engine.pool, retention_us, HOUSEKEEPING_BATCH).await {
+            Ok(n) if n > 0 => {
+                tracing::debug!(removed = n, "pruned finished tasks and old attempts")
+            }
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(%error, "pruning failed");
+                break;
+            }
+        }
+    }
+}
+
+/// Forwards NOTIFY hints. The listener reconnects by itself; hints lost meanwhile are
+/// covered by the safety poll.
+async fn listen(
+    engine: Arc<Engine>,
+    hints: mpsc::UnboundedSender<Hint>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let mut listener = match PgListener::connect_with(&engine.pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "LISTEN connection failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        };
+        if let Err(error) = listener
+            .listen_all([WAKE_CHANNEL, REVALIDATE_CHANNEL])
+            .await
+        {
+            tracing::warn!(%error, "LISTEN failed; retrying");
+            continue;
+        }
+        loop {
+            let notification = tokio::select! {
+                n = listener.recv() => n,
+                _ = shutdown.cancelled() => return,
+            };
+            match notification {
+                Ok(n) if n.channel() == WAKE_CHANNEL => {
+                    if let Ok(micros) = n.payload().parse() {
+                        let _ = hints.send(Hint::DueAt(micros));
+                    }
+                }
+                Ok(_) => {
+                    let _ = hints.send(Hint::Revalidate);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "LISTEN connection lost; reconnecting");
+                    // Something may have been missed while disconnected.
+                    engine.poke.notify_one();
+                    let _ = hints.send(Hint::Revalidate);
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Writes attempt results back in batches: whatever has queued up while the previous
+//! write ran goes into the next statement, so the batch size follows the load.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::engine::Engine;
+use crate::metrics::DeliveryOutcome;
+use crate::store::deliveries::{finish_attempts, FinishedAttempt};
+
+/// Most results written by one statement.
+const MAX_BATCH: usize = 1000;
+
+pub async fn run(
+    engine: Arc<Engine>,
+    mut results: mpsc::UnboundedReceiver<FinishedAttempt>,
+    stop: CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let first = tokio::select! {
+            first = results.recv() => first,
+            _ = stop.cancelled() => None,
+        };
+        match first {
+            Some(first) => batch.push(first),
+            None => {
+                // Stopping: write what is already queued, then end.
+                while let Ok(next) = results.try_recv() {
+                    batch.push(next);
+                }
+                if !batch.is_empty() {
+                    write(&engine, std::mem::take(&mut batch), &stop).await;
+                }
+                return;
+            }
+        }
+        while batch.len() < MAX_BATCH {
+            match results.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        write(&engine, std::mem::take(&mut batch), &stop).await;
+        batch = Vec::with_capacity(MAX_BATCH);
+    }
+}
+
+/// Writes one batch, retrying database errors: a result is only dropped at shutdown, and
+/// then the lease expiry re-delivers the task (at least once).
+async fn write(engine: &Engine, batch: Vec<FinishedAttempt>, stop: &CancellationToken) {
+    let mut pause = Duration::from_millis(50);
+    let reschedules_soon = batch.iter().any(|f| f.status == "scheduled");
+    loop {
+        match finish_attempts(&engine.pool, &engine.config.instance, &batch).await {
+            Ok(applied) => {
+                let superseded = batch.len() - applied.len();
+                for _ in 0..superseded {
+                    engine
+                        .metrics
+                        .delivery_finished(DeliveryOutcome::Superseded);
+                }
+                break;
+            }
+            Err(error) if !stop.is_cancelled() => {
+                tracing::warn!(%error, count = batch.len(), "recording results failed; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => {
+                tracing::warn!(%error, count = batch.len(), "could not record results before stopping; the tasks will be delivered again after their lease");
+                break;
+            }
+        }
+    }
+    engine.release_capacity(batch.len());
+    if reschedules_soon {
+        // Retries and next recurring slots may be due before the loop's planned wake-up.
+        engine.poke.notify_one();
+    }
+}

@@ -1,0 +1,362 @@
+//! The delivery state machine in SQL: claim due tasks, finish attempts, release claims,
+//! revalidate unsent claims, rescue expired leases, prune old rows.
+//!
+//! Every statement works on a batch and commits on its own: no transaction is ever held
+//! across an HTTP call. Results are applied only while the claim's fencing token still
+//! matches, so an instance that lost its claim cannot overwrite newer state.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+
+/// A claimed task: everything needed to deliver it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedTask {
+    pub task_id: String,
+    pub callback: String,
+    pub run_type: String,
+    pub run_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub interval_us: Option<i64>,
+    pub kwargs: String,
+    pub group_id: Option<String>,
+    pub coalesce_missed: bool,
+    pub attempts: i32,
+    pub occurrence: uuid::Uuid,
+    pub fence: i64,
+}
+
+/// One claim: the tasks, the database clock when they were read, and the earliest due
+/// time of tasks left unclaimed beyond the window (for planning the next wake-up).
+pub struct Claim {
+    pub tasks: Vec<ClaimedTask>,
+    pub db_now: DateTime<Utc>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// A claim row: the task's columns are nullable because an outer join always yields one
+/// row, carrying the clock and the next due time even when nothing was claimed.
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    db_now: DateTime<Utc>,
+    next_due: Option<DateTime<Utc>>,
+    task_id: Option<String>,
+    callback: Option<String>,
+    run_type: Option<String>,
+    run_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    interval_us: Option<i64>,
+    kwargs: Option<String>,
+    group_id: Option<String>,
+    coalesce_missed: Option<bool>,
+    attempts: Option<i32>,
+    occurrence: Option<uuid::Uuid>,
+    fence: Option<i64>,
+}
+
+impl ClaimRow {
+    fn into_task(self) -> Option<ClaimedTask> {
+        Some(ClaimedTask {
+            task_id: self.task_id?,
+            callback: self.callback?,
+            run_type: self.run_type?,
+            run_at: self.run_at?,
+            due_at: self.due_at?,
+            interval_us: self.interval_us,
+            kwargs: self.kwargs?,
+            group_id: self.group_id,
+            coalesce_missed: self.coalesce_missed?,
+            attempts: self.attempts?,
+            occurrence: self.occurrence?,
+            fence: self.fence?,
+        })
+    }
+}
+
+/// Claims up to `limit` unpaused scheduled tasks due within `look_ahead_us`, earliest
+/// first, skipping rows other instances hold. Each gets `status = 'running'`, a new fence
+/// and a lease of look-ahead + its callback's timeout + `lease_margin_us`.
+pub async fn claim_due(
+    pool: &PgPool,
+    instance: &str,
+    limit: i64,
+    look_ahead_us: i64,
+    lease_margin_us: i64,
+) -> Result<Claim, sqlx::Error> {
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "with due as ( \
+           select task_id from tasks \
+           where status = 'scheduled' and not paused \
+             and due_at <= now() + $3::int8 * interval '1 microsecond' \
+           order by due_at limit $2 \
+           for update skip locked \
+         ), claimed as ( \
+           update tasks t set status = 'running', claimed_by = $1, fence = t.fence + 1, \
+             lease_until = now() + ($3 + $4::int8 + coalesce( \
+               (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
+               * interval '1 microsecond' \
+           from due where t.task_id = due.task_id \
+           returning t.task_id, t.callback, t.run_type, t.run_at, t.due_at, t.interval_us, \
+             t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, t.occurrence, \
+             t.fence \
+         ), horizon as ( \
+           select clock_timestamp() as db_now, \
+             (select min(due_at) from tasks \
+              where status = 'scheduled' and not paused \
+                and due_at > now() + $3::int8 * interval '1 microsecond') as next_due \
+         ) \
+         select claimed.*, horizon.db_now, horizon.next_due \
+         from horizon left join claimed on true \
+         order by claimed.due_at",
+    )
+    .bind(instance)
+    .bind(limit)
+    .bind(look_ahead_us)
+    .bind(lease_margin_us)
+    .fetch_all(pool)
+    .await?;
+    let db_now = rows.first().map(|r| r.db_now).unwrap_or_else(Utc::now);
+    let next_due = rows.first().and_then(|r| r.next_due);
+    let tasks = rows.into_iter().filter_map(ClaimRow::into_task).collect();
+    Ok(Claim {
+        tasks,
+        db_now,
+        next_due,
+    })
+}
+
+/// A callback as delivery needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallbackTarget {
+    pub name: String,
+    pub url: String,
+    pub timeout_us: i64,
+    pub headers: Json<BTreeMap<String, String>>,
+    pub max_attempts: i32,
+    pub initial_backoff_us: i64,
+    pub max_backoff_us: i64,
+    pub secret: String,
+}
+
+/// Resolves callback names at claim time, so a re-registered callback applies at once.
+pub async fn callback_targets(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<Vec<CallbackTarget>, sqlx::Error> {
+    sqlx::query_as(
+        "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
+           max_backoff_us, secret \
+         from callbacks where name = any($1)",
+    )
+    .bind(names)
+    .fetch_all(pool)
+    .await
+}
+
+/// The state a finished attempt leaves its task in, and the attempt's record.
+#[derive(Debug, Clone)]
+pub struct FinishedAttempt {
+    pub task_id: String,
+    pub fence: i64,
+    /// `scheduled` (retry or next recurring slot), `succeeded` or `failed`.
+    pub status: &'static str,
+    /// The next occurrence when the occurrence finished and the task recurs.
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub due_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// True when this attempt ended the occurrence (success or final failure).
+    pub occurrence_finished: bool,
+    pub webhook_id: String,
+    pub attempt: i32,
+    pub scheduled_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub duration_us: i64,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    /// `succeeded`, `retrying` or `failed`; recorded as `superseded` if the claim was lost.
+    pub outcome: &'static str,
+    pub response_prefix: Option<String>,
+}
+
+/// Applies a batch of results (where the fence still matches) and records every attempt
+/// of a task that still exists. Returns the ids whose result was applied.
+pub async fn finish_attempts(
+    pool: &PgPool,
+    instance: &str,
+    batch: &[FinishedAttempt],
+) -> Result<Vec<String>, sqlx::Error> {
+    macro_rules! column {
+        ($field:ident) => {
+            batch.iter().map(|f| f.$field.clone()).collect::<Vec<_>>()
+        };
+    }
+    sqlx::query_scalar(
+        "with input as ( \
+           select * from unnest($1::text[], $2::int8[], $3::text[], $4::timestamptz[], \
+             $5::timestamptz[], $6::int4[], $7::text[], $8::bool[], $9::text[], $10::int4[], \
+             $11::timestamptz[], $12::timestamptz[], $13::int8[], $14::int4[], $15::text[], \
+             $16::text[], $17::text[]) \
+           as i(task_id, fence, status, next_run_at, due_at, attempts, last_error, \
+             occurrence_finished, webhook_id, attempt, scheduled_at, started_at, duration_us, \
+             status_code, error, outcome, response_prefix) \
+         ), applied as ( \
+           update tasks t set status = i.status, \
+             run_at = coalesce(i.next_run_at, t.run_at), due_at = i.due_at, \
+             attempts = i.attempts, last_error = i.last_error, \
+             runs = t.runs + i.occurrence_finished::int, \
+             occurrence = case when i.next_run_at is null then t.occurrence \
+                          else gen_random_uuid() end, \
+             lease_until = null, claimed_by = null, updated_at = now(), \
+             finished_at = case when i.status in ('succeeded', 'failed') then now() end \
+           from input i \
+           where t.task_id = i.task_id and t.fence = i.fence and t.status = 'running' \
+           returning t.task_id \
+         ), recorded as ( \
+           insert into attempts (task_id, webhook_id, attempt, scheduled_at, started_at, \
+             duration_us, status_code, error, outcome, response_prefix, instance) \
+           select i.task_id, i.webhook_id, i.attempt, i.scheduled_at, i.started_at, \
+             i.duration_us, i.status_code, i.error, \
+             case when a.task_id is null then 'superseded' else i.outcome end, \
+             i.response_prefix, $18 \
+           from input i left join applied a using (task_id) \
+           where exists (select 1 from tasks t where t.task_id = i.task_id) \
+         ) \
+         select task_id from applied",
+    )
+    .bind(column!(task_id))
+    .bind(column!(fence))
+    .bind(batch.iter().map(|f| f.status).collect::<Vec<_>>())
+    .bind(column!(next_run_at))
+    .bind(column!(due_at))
+    .bind(column!(attempts))
+    .bind(column!(last_error))
+    .bind(column!(occurrence_finished))
+    .bind(column!(webhook_id))
+    .bind(column!(attempt))
+    .bind(column!(scheduled_at))
+    .bind(column!(started_at))
+    .bind(column!(duration_us))
+    .bind(column!(status_code))
+    .bind(column!(error))
+    .bind(batch.iter().map(|f| f.outcome).collect::<Vec<_>>())
+    .bind(column!(response_prefix))
+    .bind(instance)
+    .fetch_all(pool)
+    .await
+}
+
+/// Hands claims back (unsent, or abandoned at shutdown) so any instance can take them at
+/// once; wakes the others if any came back due soon.
+pub async fn release_claims(pool: &PgPool, claims: &[(String, i64)]) -> Result<u64, sqlx::Error> {
+    let ids: Vec<&str> = claims.iter().map(|(id, _)| id.as_str()).collect();
+    let fences: Vec<i64> = claims.iter().map(|(_, f)| *f).collect();
+    let released: i64 = sqlx::query_scalar(
+        "with released as ( \
+           update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
+           from unnest($1::text[], $2::int8[]) as i(task_id, fence) \
+           where t.task_id = i.task_id and t.fence = i.fence and t.status = 'running' \
+           returning t.due_at, t.paused \
+         ), wake as ( \
+           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
+           from (select min(due_at) as m from released where not paused) w \
+           where m is not null \
+         ) \
+         select count(*) + 0 * (select count(*) from wake) from released",
+    )
+    .bind(ids)
+    .bind(fences)
+    .fetch_one(pool)
+    .await?;
+    Ok(released as u64)
+}
+
+/// Of our unsent claims, those still valid: ours (fence), running, not paused. The rest
+/// were paused, changed, re-claimed or deleted since we claimed them.
+pub async fn still_valid_claims(
+    pool: &PgPool,
+    claims: &[(String, i64)],
+) -> Result<Vec<String>, sqlx::Error> {
+    let ids: Vec<&str> = claims.iter().map(|(id, _)| id.as_str()).collect();
+    let fences: Vec<i64> = claims.iter().map(|(_, f)| *f).collect();
+    sqlx::query_scalar(
+        "select t.task_id from tasks t \
+         join unnest($1::text[], $2::int8[]) as i(task_id, fence) \
+           on t.task_id = i.task_id and t.fence = i.fence \
+         where t.status = 'running' and not t.paused",
+    )
+    .bind(ids)
+    .bind(fences)
+    .fetch_all(pool)
+    .await
+}
+
+/// Returns tasks whose lease ran out (their instance died) to `scheduled`, in batches.
+pub async fn rescue_expired_leases(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error> {
+    let rescued: i64 = sqlx::query_scalar(
+        "with expired as ( \
+           select task_id from tasks \
+           where status = 'running' and lease_until < now() \
+           limit $1 for update skip locked \
+         ), rescued as ( \
+           update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
+           from expired where t.task_id = expired.task_id \
+           returning t.due_at \
+         ) \
+         select count(*) from rescued",
+    )
+    .bind(limit)
+    .fetch_one(pool)
+    .await?;
+    Ok(rescued as u64)
+}
+
+/// Deletes up to `limit` finished tasks older than the retention period, with their
+/// attempts, and up to `limit` attempts of any task older than it. Returns rows removed.
+pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    let removed: i64 = sqlx::query_scalar(
+        "with doomed as ( \
+           select task_id from tasks \
+           where finished_at < now() - $1::int8 * interval '1 microsecond' \
+           order by finished_at limit $2 for update skip locked \
+         ), gone as ( \
+           delete from tasks t using doomed where t.task_id = doomed.task_id \
+           returning t.task_id \
+         ), gone_history as ( \
+           delete from attempts a using gone where a.task_id = gone.task_id returning 1 \
+         ), oldest as ( \
+           select attempt_id from attempts order by attempt_id limit $2 \
+         ), old_attempts as ( \
+           delete from attempts a using oldest \
+           where a.attempt_id = oldest.attempt_id \
+             and a.started_at < now() - $1::int8 * interval '1 microsecond' \
+           returning 1 \
+         ) \
+         select (select count(*) from gone) + (select count(*) from old_attempts)",
+    )
+    .bind(retention_us)
+    .bind(limit)
+    .fetch_one(pool)
+    .await?;
+    Ok(removed as u64)
+}
+
+/// Hands back everything an instance still holds (at the end of its shutdown).
+pub async fn release_instance(pool: &PgPool, instance: &str) -> Result<u64, sqlx::Error> {
+    let released: i64 = sqlx::query_scalar(
+        "with released as ( \
+           update tasks set status = 'scheduled', lease_until = null, claimed_by = null \
+           where claimed_by = $1 and status = 'running' \
+           returning due_at \
+         ), wake as ( \
+           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
+           from (select min(due_at) as m from released) w where m is not null \
+         ) \
+         select count(*) + 0 * (select count(*) from wake) from released",
+    )
+    .bind(instance)
+    .fetch_one(pool)
+    .await?;
+    Ok(released as u64)
+}
