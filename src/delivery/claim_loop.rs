@@ -162,12 +162,18 @@ async fn claim(
         .map(|t: CallbackTarget| (t.name.clone(), Arc::new(super::dispatch::Target::from(t))))
         .collect();
     let mut timed = Vec::new();
-    {
+    let superseded = {
         let mut pending = engine.lock_pending();
-        for task in &claim.tasks {
-            pending.insert(task.task_id.clone(), task.fence);
-        }
-    }
+        claim
+            .tasks
+            .iter()
+            .filter(|task| pending.insert(task.task_id.clone(), task.fence).is_some())
+            .count()
+    };
+    // An unsent claim of ours on the same task (moved or changed, then claimed again
+    // before revalidation dropped the old claim) is replaced: its job will be skipped
+    // when it fires, so its capacity is given back here, or it would leak for good.
+    engine.release_capacity(superseded);
     for task in claim.tasks {
         // The wait is measured on the database clock, so instance clocks don't matter;
         // it starts from when the answer arrived, so the timer can only err late.

@@ -8,3 +8,6 @@ mod support;
 mod api_callbacks;
 mod api_errors;
 mod api_tasks;
+mod delivery;
+mod delivery_cluster;
+mod delivery_faults;

@@ -3,3 +3,5 @@
 
 pub mod app;
 pub mod database;
+pub mod receiver;
+pub mod server;
