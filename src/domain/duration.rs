@@ -66,7 +66,14 @@ fn parse_micros(raw: &str) -> Result<i64, String> {
         None => (rest, None),
     };
     let mut total: i128 = 0;
-    total += components(date_part, &[('W', 7 * US_PER_DAY), ('D', US_PER_DAY)], raw)?;
+    // Only the very last component may have a fraction, so a date part followed by a
+    // time part has none that may.
+    total += components(
+        date_part,
+        &[('W', 7 * US_PER_DAY), ('D', US_PER_DAY)],
+        time_part.is_some(),
+        raw,
+    )?;
     if let Some(time) = time_part {
         total += components(
             time,
@@ -75,6 +82,7 @@ fn parse_micros(raw: &str) -> Result<i64, String> {
                 ('M', US_PER_MINUTE),
                 ('S', US_PER_SECOND),
             ],
+            false,
             raw,
         )?;
     }
@@ -84,8 +92,14 @@ fn parse_micros(raw: &str) -> Result<i64, String> {
     Ok(total as i64)
 }
 
-/// Sums `<number><unit>` components that must appear in the order of `units`.
-fn components(mut text: &str, units: &[(char, i64)], raw: &str) -> Result<i128, String> {
+/// Sums `<number><unit>` components that must appear in the order of `units`;
+/// `more_follow` says whether components of another part come after these.
+fn components(
+    mut text: &str,
+    units: &[(char, i64)],
+    more_follow: bool,
+    raw: &str,
+) -> Result<i128, String> {
     let mut total: i128 = 0;
     let mut next_unit = 0;
     while !text.is_empty() {
@@ -106,7 +120,7 @@ fn components(mut text: &str, units: &[(char, i64)], raw: &str) -> Result<i128, 
             })?;
         let (_, unit_micros) = units[next_unit + position];
         next_unit += position + 1;
-        let is_last = after.len() == unit.len_utf8();
+        let is_last = after.len() == unit.len_utf8() && !more_follow;
         total += scaled(number, unit_micros, unit == 'S' || is_last, raw)?;
         text = &after[unit.len_utf8()..];
     }

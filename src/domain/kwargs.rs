@@ -10,6 +10,14 @@ pub fn check_kwargs(raw: &str) -> Result<(), String> {
     if contains_escaped_nul(raw) {
         return Err("must not contain \\u0000 (NUL characters)".into());
     }
+    // Well-formed is not enough: the same bytes go back in API responses and to webhook
+    // receivers, so refuse what common strict parsers reject (lone UTF-16 surrogates,
+    // numbers beyond a double such as 1e999, nesting deeper than 128).
+    serde_json::from_str::<serde_json::Value>(raw).map_err(|error| {
+        let text = error.to_string();
+        let text = text.split(" at line ").next().unwrap_or_default();
+        format!("is not interoperable JSON: {text}")
+    })?;
     Ok(())
 }
 
@@ -49,5 +57,16 @@ mod tests {
         assert!(check_kwargs(r#"{"\u0000": 1}"#).is_err());
         assert!(check_kwargs(r#"{"a": "\\u0000"}"#).is_ok());
         assert!(check_kwargs(r#"{"a": "\u0001"}"#).is_ok());
+    }
+
+    #[test]
+    fn what_strict_parsers_reject_is_refused() {
+        assert!(check_kwargs(r#"{"a": "\ud800"}"#).is_err());
+        assert!(check_kwargs(r#"{"a": 1e999}"#).is_err());
+        let deep = format!("{}1{}", r#"{"a":"#.repeat(200), "}".repeat(200));
+        assert!(check_kwargs(&deep).is_err());
+        assert!(
+            check_kwargs(r#"{"a": "\ud83d\ude00", "b": 123456789012345678901234567890}"#).is_ok()
+        );
     }
 }

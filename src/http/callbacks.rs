@@ -1,11 +1,11 @@
 //! The Callbacks resource: the worker's callback map, over HTTP.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 
 use super::callback_dto::{Callback, CallbackPage, CallbackSpec};
-use super::json::{query_pairs, ApiJson};
+use super::json::{query_pairs, ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
 use super::AppState;
 use crate::domain::ids::Id;
@@ -31,12 +31,13 @@ fn callback_not_found(name: &str) -> ApiError {
         (status = 201, description = "Registered", body = Callback),
         (status = 200, description = "Replaced", body = Callback),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid callback", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register_callback(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     ApiJson(spec): ApiJson<CallbackSpec>,
 ) -> ApiResult<(StatusCode, Json<Callback>)> {
     let name = name_param(&name)?;
@@ -95,10 +96,11 @@ pub async fn list_callbacks(
     responses(
         (status = 200, description = "The callback", body = Callback),
         (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_callback(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<Callback>> {
     let name = name_param(&name)?;
     let row = store::get_callback(&state.pool, name.as_str())
@@ -114,10 +116,11 @@ pub async fn get_callback(
         (status = 204, description = "Deleted"),
         (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`callback_in_use`: unfinished tasks still use it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_callback(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let name = name_param(&name)?;
     match store::delete_callback(&state.pool, name.as_str()).await? {

@@ -1,9 +1,13 @@
-//! Request-body and query-string extraction that answers every failure with problem+json:
-//! wrong content type → 415, body over the limit → 413, malformed JSON → 400, well-formed
-//! but wrong shape (unknown field, wrong type) → 422 naming the field.
+//! Request-body, path and query-string extraction that answers every failure with
+//! problem+json: wrong content type → 415, body over the limit → 413, malformed JSON → 400,
+//! well-formed but wrong shape (unknown field, wrong type) → 422 naming the field, a path
+//! segment that is not UTF-8 once decoded → 422 naming the parameter.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -46,6 +50,35 @@ where
     }
 }
 
+/// Path parameters; axum's own rejection is a `text/plain` body, which clients of a
+/// problem+json API should never see.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(error)) => match error.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => {
+                    Err(ApiError::validation(vec![FieldError::new(
+                        key.as_str(),
+                        "is not valid UTF-8 once percent-decoded; allowed characters are \
+                         A-Z a-z 0-9 . _ ~ : -",
+                    )]))
+                }
+                _ => Err(ApiError::internal(error.body_text())),
+            },
+            Err(rejection) => Err(ApiError::internal(rejection.body_text())),
+        }
+    }
+}
+
 fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
@@ -62,6 +95,10 @@ fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
 
 /// Decodes JSON, telling syntax errors (400) from shape errors (422 with the field path).
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Check the syntax of the whole body first: a shape error early in a body that is not
+    // JSON at all (e.g. `{"typo": 1,}`) must still be a 400, not a 422.
+    serde_json::from_slice::<&serde_json::value::RawValue>(bytes)
+        .map_err(|error| classify(String::new(), error))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| classify(error.path().to_string(), error.into_inner()))?;

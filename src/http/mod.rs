@@ -87,13 +87,37 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// Valid task ids that are also static segments under `/v1/tasks/`. The router prefers a
+/// static segment, so without [`shadowed_task_routes`] a task with one of these ids could
+/// be created but `GET`/`PATCH`/`DELETE /v1/tasks/{task_id}` would answer 405.
+const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
+    ["batch", "execution-times", "pause", "resume", "delete"];
+
+/// Adds the by-id methods to the static `/v1/tasks/<segment>` paths that shadow task ids.
+/// The OpenAPI document already describes them as `/v1/tasks/{task_id}`.
+fn shadowed_task_routes(mut router: Router<AppState>) -> Router<AppState> {
+    use axum::extract::State;
+    use json::{ApiJson, ApiPath};
+    for id in TASK_IDS_SHADOWED_BY_ROUTES {
+        let by_id = get(move |state: State<AppState>| tasks::get_task(state, ApiPath(id.into())))
+            .patch(
+                move |state: State<AppState>, body: ApiJson<task_dto::PatchTaskRequest>| {
+                    tasks::update_task(state, ApiPath(id.into()), body)
+                },
+            )
+            .delete(move |state: State<AppState>| tasks::delete_task(state, ApiPath(id.into())));
+        router = router.route(&format!("/v1/tasks/{id}"), by_id);
+    }
+    router
+}
+
 /// The complete application router.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = api_routes().split_for_parts();
     let doc = openapi();
     let doc_json = Arc::new(doc.clone());
     let max_body = state.max_body_bytes;
-    routes
+    shadowed_task_routes(routes)
         .route(
             "/openapi.json",
             get(move || {

@@ -1,11 +1,11 @@
 //! The Tasks resource: TaskShed's scheduler methods over REST.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use std::collections::HashSet;
 
-use super::json::{query_pairs, ApiJson};
+use super::json::{query_pairs, ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
 use super::task_dto::*;
 use super::AppState;
@@ -180,7 +180,7 @@ pub async fn create_tasks(
     ))]
 pub async fn get_task(
     State(state): State<AppState>,
-    Path(task_id): Path<String>,
+    ApiPath(task_id): ApiPath<String>,
 ) -> ApiResult<Json<Task>> {
     let id = path_id(&task_id, "task_id")?;
     let row = store::get_task(&state.pool, id.as_str())
@@ -277,13 +277,16 @@ pub async fn list_tasks(
     request_body = PatchTaskRequest,
     responses(
         (status = 200, description = "The changed task", body = Task),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_finished`: the task has succeeded or failed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_task(
     State(state): State<AppState>,
-    Path(task_id): Path<String>,
+    ApiPath(task_id): ApiPath<String>,
     ApiJson(request): ApiJson<PatchTaskRequest>,
 ) -> ApiResult<Json<Task>> {
     let id = path_id(&task_id, "task_id")?;
@@ -336,6 +339,9 @@ pub async fn update_task(
     request_body = ExecutionTimesRequest,
     responses(
         (status = 200, description = "What was updated", body = ExecutionTimesResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid entry", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_execution_times(
@@ -433,6 +439,9 @@ fn selector(request: TaskSelectorRequest) -> ApiResult<TaskSelector> {
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks became paused", body = AffectedResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn pause_tasks(
@@ -452,6 +461,9 @@ pub async fn pause_tasks(
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks were resumed", body = AffectedResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resume_tasks(
@@ -471,6 +483,9 @@ pub async fn resume_tasks(
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks were deleted", body = AffectedResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_tasks(
@@ -488,10 +503,11 @@ pub async fn delete_tasks(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_task(
     State(state): State<AppState>,
-    Path(task_id): Path<String>,
+    ApiPath(task_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let id = path_id(&task_id, "task_id")?;
     if store::delete_task(&state.pool, &id).await? {
@@ -511,10 +527,11 @@ pub async fn delete_task(
     responses(
         (status = 200, description = "A page of attempts", body = AttemptPage),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_attempts(
     State(state): State<AppState>,
-    Path(task_id): Path<String>,
+    ApiPath(task_id): ApiPath<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<AttemptPage>> {
     let id = path_id(&task_id, "task_id")?;
@@ -564,10 +581,11 @@ pub async fn list_attempts(
         (status = 200, description = "The re-armed task", body = Task),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_not_failed`: only failed tasks can be retried", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn retry_task(
     State(state): State<AppState>,
-    Path(task_id): Path<String>,
+    ApiPath(task_id): ApiPath<String>,
 ) -> ApiResult<Json<Task>> {
     let id = path_id(&task_id, "task_id")?;
     match store::retry_task(&state.pool, &id).await? {

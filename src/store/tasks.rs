@@ -228,7 +228,9 @@ pub async fn insert_tasks(
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = insert_statement(replace, "t.task_id");
+    // The statement's wake CTE reads `due_at` and `paused` from the written rows, so they
+    // must be returned even though only the id is used here.
+    let sql = insert_statement(replace, "t.task_id, t.due_at, t.paused");
     let columns = InsertColumns::from_tasks(tasks);
     let written: Vec<WrittenId> = columns
         .bind(sqlx::query_as(&sql), wake_horizon_secs)

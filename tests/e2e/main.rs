@@ -11,3 +11,4 @@ mod api_tasks;
 mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
+mod openapi;

@@ -13,6 +13,8 @@ use super::database::fresh_database;
 pub struct TestApp {
     pub base: String,
     pub pool: sqlx::PgPool,
+    /// For tests that start further instances on the same database.
+    #[allow(dead_code)]
     pub database_url: String,
     pub client: reqwest::Client,
     stop: CancellationToken,

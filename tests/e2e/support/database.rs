@@ -80,8 +80,7 @@ pub async fn fresh_database() -> String {
         .await
         .expect("create test database");
     conn.close().await.ok();
-    let url = url_with_database(&server().admin_url, &name);
-    url
+    url_with_database(&server().admin_url, &name)
 }
 
 /// Replaces the database name in a PostgreSQL URL (keeping host, user and query).
