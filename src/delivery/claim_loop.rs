@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::dispatch::Job;
 use super::engine::Engine;
-use crate::store::deliveries::{self, CallbackTarget};
-use crate::store::notify::{REVALIDATE_CHANNEL, WAKE_CHANNEL};
+use crate::store::deliveries;
+use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 
 /// How often finished tasks are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -143,24 +143,21 @@ async fn claim(
     let mut names: Vec<String> = claim.tasks.iter().map(|t| t.callback.clone()).collect();
     names.sort_unstable();
     names.dedup();
-    let targets = match deliveries::callback_targets(&engine.pool, &names).await {
-        Ok(targets) => targets,
-        Err(error) => {
-            // Hand the claim back rather than sit on it until the lease expires.
-            let claims: Vec<(String, i64)> = claim
-                .tasks
-                .iter()
-                .map(|t| (t.task_id.clone(), t.fence))
-                .collect();
-            let _ = deliveries::release_claims(&engine.pool, &claims).await;
-            engine.release_capacity(count);
-            return Err(error);
-        }
-    };
-    let targets: std::collections::HashMap<String, Arc<super::dispatch::Target>> = targets
-        .into_iter()
-        .map(|t: CallbackTarget| (t.name.clone(), Arc::new(super::dispatch::Target::from(t))))
-        .collect();
+    // Warm the callback cache, so attempts rarely wait on a lookup of their own.
+    if let Err(error) = engine.resolve_callbacks(&names).await {
+        // Hand the claim back rather than sit on it until the lease expires.
+        let claims: Vec<(String, i64)> = claim
+            .tasks
+            .iter()
+            .map(|t| (t.task_id.clone(), t.fence))
+            .collect();
+        let _ = deliveries::release_claims(&engine.pool, &claims).await;
+        engine
+            .lock_pending()
+            .retain(|id, _| !claims.iter().any(|(c, _)| c == id));
+        engine.release_capacity(count);
+        return Err(error);
+    }
     let mut timed = Vec::new();
     let superseded = {
         let mut pending = engine.lock_pending();
@@ -180,10 +177,8 @@ async fn claim(
         let wait = (task.due_at - claim.db_now)
             .to_std()
             .unwrap_or(Duration::ZERO);
-        let target = targets.get(&task.callback).cloned();
         let job = Job {
             task: Arc::new(task),
-            target,
         };
         if wait.is_zero() {
             let _ = engine.dispatch_tx.send(job);
@@ -286,7 +281,7 @@ async fn listen(
             }
         };
         if let Err(error) = listener
-            .listen_all([WAKE_CHANNEL, REVALIDATE_CHANNEL])
+            .listen_all([WAKE_CHANNEL, REVALIDATE_CHANNEL, CALLBACK_CHANNEL])
             .await
         {
             tracing::warn!(%error, "LISTEN failed; retrying");
@@ -297,11 +292,17 @@ async fn listen(
                 n = listener.recv() => n,
                 _ = shutdown.cancelled() => return,
             };
+            if let Ok(n) = &notification {
+                tracing::trace!(channel = n.channel(), payload = n.payload(), "hint");
+            }
             match notification {
                 Ok(n) if n.channel() == WAKE_CHANNEL => {
                     if let Ok(micros) = n.payload().parse() {
                         let _ = hints.send(Hint::DueAt(micros));
                     }
+                }
+                Ok(n) if n.channel() == CALLBACK_CHANNEL => {
+                    engine.forget_callback(n.payload());
                 }
                 Ok(_) => {
                     let _ = hints.send(Hint::Revalidate);
@@ -309,6 +310,7 @@ async fn listen(
                 Err(error) => {
                     tracing::warn!(%error, "LISTEN connection lost; reconnecting");
                     // Something may have been missed while disconnected.
+                    engine.forget_all_callbacks();
                     engine.poke.notify_one();
                     let _ = hints.send(Hint::Revalidate);
                     break;

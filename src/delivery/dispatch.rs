@@ -45,8 +45,6 @@ impl From<CallbackTarget> for Target {
 /// A claimed task on its way to delivery.
 pub struct Job {
     pub task: Arc<ClaimedTask>,
-    /// `None` when the callback was deleted after the task was created.
-    pub target: Option<Arc<Target>>,
 }
 
 /// Receives fired jobs and starts their attempts until shutdown.
@@ -98,7 +96,19 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
         engine.metrics.lateness.observe_duration(late);
     }
     let webhook_id = webhook_id(&task.occurrence);
-    let (outcome, decision) = match job.target.as_deref() {
+    // Resolved now, at the attempt: a re-registered callback applies to claimed tasks too.
+    let target = match engine.callback(&task.callback).await {
+        Ok(target) => target,
+        Err(error) => {
+            tracing::warn!(%error, "could not resolve the callback; the task goes back");
+            let claim = [(task.task_id.clone(), task.fence)];
+            let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
+            engine.metrics.in_flight_add(-1);
+            engine.release_capacity(1);
+            return;
+        }
+    };
+    let (outcome, decision) = match target.as_deref() {
         Some(Target {
             secret: Some(secret),
             url,

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::dispatch::Job;
+use super::dispatch::{Job, Target};
 use super::sender::Sender;
 use super::timer::Timer;
 use crate::metrics::Metrics;
@@ -63,9 +63,57 @@ pub struct Engine {
     pub timer: Timer<Job>,
     pub dispatch_tx: mpsc::UnboundedSender<Job>,
     pub deliveries: TaskTracker,
+    /// Resolved callbacks by name; entries are dropped when a `taskshed_callback` hint
+    /// says the callback changed, and all of them when hints may have been missed.
+    callbacks: Mutex<HashMap<String, Option<Arc<Target>>>>,
 }
 
 impl Engine {
+    fn lock_callbacks(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<Arc<Target>>>> {
+        self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Loads the callbacks among `names` that are not cached yet.
+    pub async fn resolve_callbacks(&self, names: &[String]) -> Result<(), sqlx::Error> {
+        let missing: Vec<String> = {
+            let cache = self.lock_callbacks();
+            names
+                .iter()
+                .filter(|n| !cache.contains_key(*n))
+                .cloned()
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = crate::store::deliveries::callback_targets(&self.pool, &missing).await?;
+        let mut cache = self.lock_callbacks();
+        for name in missing {
+            cache.entry(name).or_insert(None);
+        }
+        for target in found {
+            cache.insert(target.name.clone(), Some(Arc::new(Target::from(target))));
+        }
+        Ok(())
+    }
+
+    /// The callback named `name` as it is now; `None` if it is not registered.
+    pub async fn callback(&self, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
+        if let Some(cached) = self.lock_callbacks().get(name) {
+            return Ok(cached.clone());
+        }
+        self.resolve_callbacks(&[name.to_owned()]).await?;
+        Ok(self.lock_callbacks().get(name).cloned().flatten())
+    }
+
+    pub fn forget_callback(&self, name: &str) {
+        self.lock_callbacks().remove(name);
+    }
+
+    pub fn forget_all_callbacks(&self) {
+        self.lock_callbacks().clear();
+    }
+
     /// The database clock, estimated from the local clock and the last claim's reading.
     pub fn db_now(&self) -> DateTime<Utc> {
         Utc::now() + chrono::TimeDelta::microseconds(self.db_offset_us.load(Ordering::Relaxed))
@@ -126,6 +174,7 @@ pub fn spawn(
         timer,
         dispatch_tx,
         deliveries: TaskTracker::new(),
+        callbacks: Mutex::new(HashMap::new()),
     });
     let tasks = TaskTracker::new();
     let finisher_stop = CancellationToken::new();

@@ -513,7 +513,6 @@ async fn moving_claimed_tasks_does_not_leak_capacity() {
 }
 
 #[tokio::test]
-#[ignore = "known bug: callbacks are resolved at claim time, not when the attempt is made"]
 async fn re_registering_a_callback_re_points_claimed_tasks() {
     let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
     let pool = pool(&db).await;

@@ -1,0 +1,197 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.batch_create_request import BatchCreateRequest
+from ...models.batch_create_response import BatchCreateResponse
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: BatchCreateRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/tasks/batch",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BatchCreateResponse | Problem | None:
+    if response.status_code == 200:
+        response_200 = BatchCreateResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BatchCreateResponse | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchCreateRequest,
+) -> Response[BatchCreateResponse | Problem]:
+    """Create many tasks in one transaction (TaskShed's `add_tasks`).
+
+     All tasks are valid and written, or none is (the 422 names the item, e.g.
+    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    task ids must be distinct within a request.
+
+    Args:
+        body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchCreateResponse | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchCreateRequest,
+) -> BatchCreateResponse | Problem | None:
+    """Create many tasks in one transaction (TaskShed's `add_tasks`).
+
+     All tasks are valid and written, or none is (the 422 names the item, e.g.
+    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    task ids must be distinct within a request.
+
+    Args:
+        body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchCreateResponse | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchCreateRequest,
+) -> Response[BatchCreateResponse | Problem]:
+    """Create many tasks in one transaction (TaskShed's `add_tasks`).
+
+     All tasks are valid and written, or none is (the 422 names the item, e.g.
+    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    task ids must be distinct within a request.
+
+    Args:
+        body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchCreateResponse | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchCreateRequest,
+) -> BatchCreateResponse | Problem | None:
+    """Create many tasks in one transaction (TaskShed's `add_tasks`).
+
+     All tasks are valid and written, or none is (the 422 names the item, e.g.
+    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    task ids must be distinct within a request.
+
+    Args:
+        body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchCreateResponse | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

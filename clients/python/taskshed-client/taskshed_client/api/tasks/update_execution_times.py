@@ -1,0 +1,201 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.execution_times_request import ExecutionTimesRequest
+from ...models.execution_times_response import ExecutionTimesResponse
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: ExecutionTimesRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/tasks/execution-times",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ExecutionTimesResponse | Problem | None:
+    if response.status_code == 200:
+        response_200 = ExecutionTimesResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ExecutionTimesResponse | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ExecutionTimesRequest,
+) -> Response[ExecutionTimesResponse | Problem]:
+    """Move tasks to new execution times (TaskShed's `update_execution_times`).
+
+     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+    reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Args:
+        body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
+            [{'run_at': datetime.datetime(2025, 3, 15, 9, 0,
+            tzinfo=datetime.timezone(datetime.timedelta(0), 'Z')), 'task_id': 'reminder-42'}]}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionTimesResponse | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ExecutionTimesRequest,
+) -> ExecutionTimesResponse | Problem | None:
+    """Move tasks to new execution times (TaskShed's `update_execution_times`).
+
+     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+    reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Args:
+        body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
+            [{'run_at': datetime.datetime(2025, 3, 15, 9, 0,
+            tzinfo=datetime.timezone(datetime.timedelta(0), 'Z')), 'task_id': 'reminder-42'}]}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionTimesResponse | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ExecutionTimesRequest,
+) -> Response[ExecutionTimesResponse | Problem]:
+    """Move tasks to new execution times (TaskShed's `update_execution_times`).
+
+     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+    reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Args:
+        body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
+            [{'run_at': datetime.datetime(2025, 3, 15, 9, 0,
+            tzinfo=datetime.timezone(datetime.timedelta(0), 'Z')), 'task_id': 'reminder-42'}]}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionTimesResponse | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ExecutionTimesRequest,
+) -> ExecutionTimesResponse | Problem | None:
+    """Move tasks to new execution times (TaskShed's `update_execution_times`).
+
+     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+    reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Args:
+        body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
+            [{'run_at': datetime.datetime(2025, 3, 15, 9, 0,
+            tzinfo=datetime.timezone(datetime.timedelta(0), 'Z')), 'task_id': 'reminder-42'}]}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionTimesResponse | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

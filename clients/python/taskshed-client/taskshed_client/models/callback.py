@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.callback_headers import CallbackHeaders
+    from ..models.retry_policy import RetryPolicy
+
+
+T = TypeVar("T", bound="Callback")
+
+
+@_attrs_define
+class Callback:
+    """A registered callback.
+
+    Attributes:
+        name (str):
+        url (str):  Example: https://example.com/hooks/reminders.
+        timeout (str):
+        headers (CallbackHeaders):
+        retry (RetryPolicy): The retry policy as stored.
+        secret (str): The Standard Webhooks signing secret receivers verify with.
+        created_at (datetime.datetime):
+        updated_at (datetime.datetime):
+    """
+
+    name: str
+    url: str
+    timeout: str
+    headers: CallbackHeaders
+    retry: RetryPolicy
+    secret: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        url = self.url
+
+        timeout = self.timeout
+
+        headers = self.headers.to_dict()
+
+        retry = self.retry.to_dict()
+
+        secret = self.secret
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "url": url,
+                "timeout": timeout,
+                "headers": headers,
+                "retry": retry,
+                "secret": secret,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.callback_headers import CallbackHeaders  # noqa: PLC0415
+        from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        url = d.pop("url")
+
+        timeout = d.pop("timeout")
+
+        headers = CallbackHeaders.from_dict(d.pop("headers"))
+
+        retry = RetryPolicy.from_dict(d.pop("retry"))
+
+        secret = d.pop("secret")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        callback = cls(
+            name=name,
+            url=url,
+            timeout=timeout,
+            headers=headers,
+            retry=retry,
+            secret=secret,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+        callback.additional_properties = d
+        return callback
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

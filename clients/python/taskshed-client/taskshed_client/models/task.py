@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.run_type import RunType
+from ..models.task_status import TaskStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.task_kwargs import TaskKwargs
+
+
+T = TypeVar("T", bound="Task")
+
+
+@_attrs_define
+class Task:
+    """A task as stored.
+
+    Attributes:
+        task_id (str):
+        callback (str):
+        run_at (datetime.datetime): The next occurrence (or the last one, once finished). UTC.
+        kwargs (TaskKwargs):
+        run_type (RunType): Whether a task runs once or repeats on a fixed interval.
+        paused (bool):
+        coalesce (bool):
+        status (TaskStatus): Where a task is in its life: waiting, being delivered, or finished.
+        attempts (int): Attempts made at the current occurrence.
+        runs (int): Finished occurrences.
+        created_at (datetime.datetime):
+        updated_at (datetime.datetime):
+        timezone (None | str | Unset): The time zone `run_at` was given in, if any (informational).
+        interval (None | str | Unset): Normalised ISO 8601 duration (recurring tasks only).
+        group_id (None | str | Unset):
+        paused_at (datetime.datetime | None | Unset): When the task was first paused; null while not paused.
+        last_error (None | str | Unset): Error of the latest failed attempt.
+        next_attempt_at (datetime.datetime | None | Unset): When the next attempt may start: `run_at`, or later while
+            waiting out a retry backoff.
+        finished_at (datetime.datetime | None | Unset):
+    """
+
+    task_id: str
+    callback: str
+    run_at: datetime.datetime
+    kwargs: TaskKwargs
+    run_type: RunType
+    paused: bool
+    coalesce: bool
+    status: TaskStatus
+    attempts: int
+    runs: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    timezone: None | str | Unset = UNSET
+    interval: None | str | Unset = UNSET
+    group_id: None | str | Unset = UNSET
+    paused_at: datetime.datetime | None | Unset = UNSET
+    last_error: None | str | Unset = UNSET
+    next_attempt_at: datetime.datetime | None | Unset = UNSET
+    finished_at: datetime.datetime | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        task_id = self.task_id
+
+        callback = self.callback
+
+        run_at = self.run_at.isoformat()
+
+        kwargs = self.kwargs.to_dict()
+
+        run_type = self.run_type.value
+
+        paused = self.paused
+
+        coalesce = self.coalesce
+
+        status = self.status.value
+
+        attempts = self.attempts
+
+        runs = self.runs
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        timezone: None | str | Unset
+        if isinstance(self.timezone, Unset):
+            timezone = UNSET
+        else:
+            timezone = self.timezone
+
+        interval: None | str | Unset
+        if isinstance(self.interval, Unset):
+            interval = UNSET
+        else:
+            interval = self.interval
+
+        group_id: None | str | Unset
+        if isinstance(self.group_id, Unset):
+            group_id = UNSET
+        else:
+            group_id = self.group_id
+
+        paused_at: None | str | Unset
+        if isinstance(self.paused_at, Unset):
+            paused_at = UNSET
+        elif isinstance(self.paused_at, datetime.datetime):
+            paused_at = self.paused_at.isoformat()
+        else:
+            paused_at = self.paused_at
+
+        last_error: None | str | Unset
+        if isinstance(self.last_error, Unset):
+            last_error = UNSET
+        else:
+            last_error = self.last_error
+
+        next_attempt_at: None | str | Unset
+        if isinstance(self.next_attempt_at, Unset):
+            next_attempt_at = UNSET
+        elif isinstance(self.next_attempt_at, datetime.datetime):
+            next_attempt_at = self.next_attempt_at.isoformat()
+        else:
+            next_attempt_at = self.next_attempt_at
+
+        finished_at: None | str | Unset
+        if isinstance(self.finished_at, Unset):
+            finished_at = UNSET
+        elif isinstance(self.finished_at, datetime.datetime):
+            finished_at = self.finished_at.isoformat()
+        else:
+            finished_at = self.finished_at
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "task_id": task_id,
+                "callback": callback,
+                "run_at": run_at,
+                "kwargs": kwargs,
+                "run_type": run_type,
+                "paused": paused,
+                "coalesce": coalesce,
+                "status": status,
+                "attempts": attempts,
+                "runs": runs,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+        if timezone is not UNSET:
+            field_dict["timezone"] = timezone
+        if interval is not UNSET:
+            field_dict["interval"] = interval
+        if group_id is not UNSET:
+            field_dict["group_id"] = group_id
+        if paused_at is not UNSET:
+            field_dict["paused_at"] = paused_at
+        if last_error is not UNSET:
+            field_dict["last_error"] = last_error
+        if next_attempt_at is not UNSET:
+            field_dict["next_attempt_at"] = next_attempt_at
+        if finished_at is not UNSET:
+            field_dict["finished_at"] = finished_at
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.task_kwargs import TaskKwargs  # noqa: PLC0415
+
+        d = dict(src_dict)
+        task_id = d.pop("task_id")
+
+        callback = d.pop("callback")
+
+        run_at = datetime.datetime.fromisoformat(d.pop("run_at"))
+
+        kwargs = TaskKwargs.from_dict(d.pop("kwargs"))
+
+        run_type = RunType(d.pop("run_type"))
+
+        paused = d.pop("paused")
+
+        coalesce = d.pop("coalesce")
+
+        status = TaskStatus(d.pop("status"))
+
+        attempts = d.pop("attempts")
+
+        runs = d.pop("runs")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_timezone(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        timezone = _parse_timezone(d.pop("timezone", UNSET))
+
+        def _parse_interval(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        interval = _parse_interval(d.pop("interval", UNSET))
+
+        def _parse_group_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        group_id = _parse_group_id(d.pop("group_id", UNSET))
+
+        def _parse_paused_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                paused_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return paused_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        paused_at = _parse_paused_at(d.pop("paused_at", UNSET))
+
+        def _parse_last_error(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_error = _parse_last_error(d.pop("last_error", UNSET))
+
+        def _parse_next_attempt_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                next_attempt_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return next_attempt_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        next_attempt_at = _parse_next_attempt_at(d.pop("next_attempt_at", UNSET))
+
+        def _parse_finished_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                finished_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return finished_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        finished_at = _parse_finished_at(d.pop("finished_at", UNSET))
+
+        task = cls(
+            task_id=task_id,
+            callback=callback,
+            run_at=run_at,
+            kwargs=kwargs,
+            run_type=run_type,
+            paused=paused,
+            coalesce=coalesce,
+            status=status,
+            attempts=attempts,
+            runs=runs,
+            created_at=created_at,
+            updated_at=updated_at,
+            timezone=timezone,
+            interval=interval,
+            group_id=group_id,
+            paused_at=paused_at,
+            last_error=last_error,
+            next_attempt_at=next_attempt_at,
+            finished_at=finished_at,
+        )
+
+        task.additional_properties = d
+        return task
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
