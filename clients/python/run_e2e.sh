@@ -95,7 +95,8 @@ if [[ -z "$ready" ]]; then
 fi
 
 set +e
-TASKSHED_URL="$url" "$venv/bin/python" -m pytest "$here/test_sdk_e2e.py" "$@"
+TASKSHED_URL="$url" "$venv/bin/python" -m pytest --rootdir "$here" -p no:cacheprovider \
+  "$here/test_sdk_e2e.py" "$@"
 status=$?
 set -e
 exit "$status"
