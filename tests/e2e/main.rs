@@ -8,6 +8,7 @@ mod support;
 mod api_callbacks;
 mod api_errors;
 mod api_tasks;
+mod cli;
 mod delivery;
 mod delivery_cluster;
 mod delivery_faults;

@@ -33,6 +33,16 @@ impl Server {
     /// Starts `taskshed` on `database_url` as `instance`, with extra environment
     /// (`TASKSHED_…` settings), and waits until it is ready.
     pub async fn start(database_url: &str, instance: &str, env: &[(&str, &str)]) -> Server {
+        Self::launch(Some(database_url), instance, env).await
+    }
+
+    /// Starts `taskshed` with no `DATABASE_URL`, so it runs its own PostgreSQL in
+    /// `TASKSHED_DATA_DIR` (which `env` must give).
+    pub async fn start_embedded(instance: &str, env: &[(&str, &str)]) -> Server {
+        Self::launch(None, instance, env).await
+    }
+
+    async fn launch(database_url: Option<&str>, instance: &str, env: &[(&str, &str)]) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "taskshed-e2e-{instance}-{}",
             uuid::Uuid::new_v4().simple()
@@ -52,7 +62,7 @@ impl Server {
             command
                 .env_clear()
                 .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("DATABASE_URL", database_url)
+                .envs(database_url.map(|url| ("DATABASE_URL", url)))
                 .env("TASKSHED_LISTEN", format!("127.0.0.1:{port}"))
                 .env("TASKSHED_INSTANCE_ID", instance)
                 .env("TASKSHED_LOG_FORMAT", "json")

@@ -1,0 +1,97 @@
+//! The binary as a user meets it: configuration errors, the `openapi` subcommand, and
+//! the private PostgreSQL that `taskshed` runs when no `DATABASE_URL` is given.
+
+use serde_json::json;
+use std::process::Command;
+
+use crate::support::server::Server;
+
+fn taskshed(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_taskshed"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run taskshed")
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_clear_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--listen", "nonsense"], "--listen"),
+        (&["--look-ahead", "5s"], "ISO 8601 duration"),
+        (&["--db-pool-size", "0"], "--db-pool-size"),
+        (&["--poll-interval", "PT5M"], "--poll-interval"),
+        (&["--role", "everything"], "--role"),
+        (&["--log-format", "xml"], "--log-format"),
+        (&["--instance-id", "a b"], "--instance-id"),
+    ];
+    for (args, expected) in cases {
+        let out = taskshed(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_lists_every_option_with_its_environment_variable() {
+    let out = taskshed(&["--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for env in [
+        "DATABASE_URL",
+        "TASKSHED_DATA_DIR",
+        "TASKSHED_LISTEN",
+        "TASKSHED_ROLE",
+        "TASKSHED_LOG_FORMAT",
+        "TASKSHED_DB_POOL_SIZE",
+        "TASKSHED_MAX_IN_FLIGHT",
+        "TASKSHED_LOOK_AHEAD",
+        "TASKSHED_POLL_INTERVAL",
+        "TASKSHED_RETENTION",
+        "TASKSHED_SHUTDOWN_GRACE",
+    ] {
+        assert!(help.contains(env), "--help does not mention {env}");
+    }
+}
+
+#[test]
+fn openapi_subcommand_prints_the_spec() {
+    let out = taskshed(&["openapi"]);
+    assert!(out.status.success());
+    let spec: serde_yaml::Value = serde_yaml::from_slice(&out.stdout).expect("YAML");
+    assert_eq!(spec["openapi"].as_str(), Some("3.1.0"));
+}
+
+/// With no `DATABASE_URL`, `taskshed` runs its own PostgreSQL in `--data-dir`; tasks
+/// survive a `kill -9` of the service (which leaves a stale postmaster lock behind) and a
+/// restart on the same directory.
+#[tokio::test]
+async fn embedded_postgres_keeps_tasks_across_a_kill_and_restart() {
+    let dir = std::env::temp_dir().join(format!("taskshed-cli-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir = dir.join("data");
+    let data_dir_text = data_dir.to_string_lossy().into_owned();
+    let env = [
+        ("TASKSHED_DATA_DIR", data_dir_text.as_str()),
+        ("TASKSHED_EMBEDDED_DURABLE", "true"),
+    ];
+    let mut first = Server::start_embedded("embedded-a", &env).await;
+    first
+        .api
+        .callback("hook", "http://127.0.0.1:9/unused", json!({}))
+        .await;
+    first
+        .api
+        .create_task(json!({
+            "callback": "hook", "task_id": "survivor",
+            "run_at": "2099-01-01T00:00:00Z", "kwargs": {"kept": true}
+        }))
+        .await;
+    first.kill9().await;
+
+    let second = Server::start_embedded("embedded-b", &env).await;
+    let task = second.api.task("survivor").await;
+    assert_eq!(task["kwargs"], json!({"kept": true}));
+    assert_eq!(task["status"], "scheduled");
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+}
