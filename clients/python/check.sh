@@ -11,9 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$here/generate.sh" "$tmp" >/dev/null
 
 # Ignore bytecode and other local artefacts the committed tree may have picked up
-# (pip install -e leaves *.egg-info / __pycache__ next to the sources).
+# (pip install -e leaves .pdm-build/, *.egg-info or __pycache__ next to the sources).
 if diff -ru \
-  --exclude=__pycache__ --exclude='*.egg-info' --exclude='.ruff_cache' \
+  --exclude=__pycache__ --exclude='*.egg-info' --exclude=.ruff_cache --exclude=.pdm-build \
   "$here/taskshed-client" "$tmp/taskshed-client"; then
   echo "SDK is up to date with openapi.yaml"
 else
