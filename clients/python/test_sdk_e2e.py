@@ -48,18 +48,16 @@ from taskshed_client.models import (
     Callback,
     CallbackSpec,
     CreateTaskRequest,
-    CreateTaskRequestKwargsType0,
+    Kwargs,
     ExecutionTimesRequest,
     ExecutionTimeUpdate,
     PatchTaskRequest,
-    PatchTaskRequestKwargsType0,
     Problem,
     RetrySpec,
     RunType,
     Task,
     TaskSelectorRequest,
     TaskSpec,
-    TaskSpecKwargsType0,
     TaskStatus,
 )
 
@@ -189,7 +187,7 @@ def test_group_lifecycle_pause_resume_deliver_verify_delete(
             run_at=due,
             task_id=f"{group}-{i}",
             group_id=group,
-            kwargs=TaskSpecKwargsType0.from_dict({"n": i, "note": "héllo", "nested": {"ok": True}}),
+            kwargs=Kwargs.from_dict({"n": i, "note": "héllo", "nested": {"ok": True}}),
         )
         for i in range(3)
     ]
@@ -280,7 +278,7 @@ def test_create_with_timezone_patch_and_reschedule(client: Client, callback: Cal
             run_at=local,
             timezone="America/New_York",
             task_id=task_id,
-            kwargs=CreateTaskRequestKwargsType0.from_dict({"user_id": 42}),
+            kwargs=Kwargs.from_dict({"user_id": 42}),
         ),
     )
     assert created.status_code == HTTPStatus.CREATED, created.content
@@ -307,7 +305,7 @@ def test_create_with_timezone_patch_and_reschedule(client: Client, callback: Cal
         task_id,
         client=client,
         body=PatchTaskRequest(
-            kwargs=PatchTaskRequestKwargsType0.from_dict({"user_id": 43}),
+            kwargs=Kwargs.from_dict({"user_id": 43}),
             group_id="sdk-e2e-patched",
         ),
     )

@@ -15,20 +15,29 @@ use crate::domain::time::format_instant;
 use crate::error::FieldError;
 use crate::store::callbacks::CallbackRow;
 
+/// Extra static request headers sent with every delivery, name → value. TaskShed's own
+/// headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
+/// be overridden.
+#[derive(ToSchema)]
+#[schema(example = json!({"authorization": "Bearer s3cr3t"}))]
+#[allow(dead_code)] // Describes the schema only.
+pub struct Headers(BTreeMap<String, String>);
+
 /// How failed deliveries are retried. Every field is optional.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrySpec {
     /// Attempts per occurrence, 1–100 (default 8).
     #[serde(default)]
+    #[schema(nullable = false)]
     pub max_attempts: Option<i32>,
     /// Wait before the second attempt; doubles each time (default `PT5S`).
     #[serde(default)]
-    #[schema(format = Duration, example = "PT5S")]
+    #[schema(format = Duration, example = "PT5S", nullable = false)]
     pub initial_backoff: Option<String>,
     /// Longest wait between attempts (default `PT1H`).
     #[serde(default)]
-    #[schema(format = Duration, example = "PT1H")]
+    #[schema(format = Duration, example = "PT1H", nullable = false)]
     pub max_backoff: Option<String>,
 }
 
@@ -47,16 +56,19 @@ pub struct CallbackSpec {
     pub url: String,
     /// Per-attempt timeout, at most `PT5M` (default `PT10S`).
     #[serde(default)]
-    #[schema(format = Duration, example = "PT10S")]
+    #[schema(format = Duration, example = "PT10S", nullable = false)]
     pub timeout: Option<String>,
     /// Extra static request headers. TaskShed's own headers cannot be overridden.
     #[serde(default)]
+    #[schema(value_type = Option<Headers>, nullable = false)]
     pub headers: Option<BTreeMap<String, String>>,
     #[serde(default)]
+    #[schema(nullable = false)]
     pub retry: Option<RetrySpec>,
     /// Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
     /// absent; an existing callback re-registered without one keeps its secret.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub secret: Option<String>,
 }
 
@@ -161,6 +173,7 @@ pub struct Callback {
     pub url: String,
     #[schema(format = Duration)]
     pub timeout: String,
+    #[schema(value_type = Headers)]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
     /// The Standard Webhooks signing secret receivers verify with.

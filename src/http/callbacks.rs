@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::callback_dto::{Callback, CallbackPage, CallbackSpec};
-use super::json::{query_pairs, ApiJson, ApiPath};
+use super::json::{ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
+use super::responses::{JsonBodyErrors, ServerErrors};
 use super::AppState;
 use crate::domain::ids::Id;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -37,10 +38,9 @@ fn callback_not_found(name: &str) -> ApiError {
     responses(
         (status = 201, description = "Registered", body = Callback),
         (status = 200, description = "Replaced", body = Callback),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid callback", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn register_callback(
     State(state): State<AppState>,
@@ -69,26 +69,13 @@ pub async fn register_callback(
     responses(
         (status = 200, description = "A page of callbacks", body = CallbackPage),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn list_callbacks(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<CallbackPage>> {
-    let (mut limit, mut cursor) = (None, None);
-    let pairs = query_pairs(query.as_deref())?;
-    for (key, value) in &pairs {
-        match key.as_str() {
-            "limit" => limit = Some(value.as_str()),
-            "cursor" => cursor = Some(value.as_str()),
-            other => {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    other,
-                    "is not a known query parameter",
-                )]))
-            }
-        }
-    }
-    let page = PageRequest::parse(limit, cursor)?;
+    let page = PageRequest::from_query(query.as_deref())?;
     let (rows, more) =
         store::list_callbacks(&state.pool, page.after.as_deref(), page.limit).await?;
     let next_cursor = next_cursor(more, rows.last().map(|r| r.name.as_str()));
@@ -105,6 +92,7 @@ pub async fn list_callbacks(
         (status = 200, description = "The callback", body = Callback),
         (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn get_callback(
     State(state): State<AppState>,
@@ -125,6 +113,7 @@ pub async fn get_callback(
         (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`callback_in_use`: unfinished tasks still use it", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn delete_callback(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ pub mod json;
 pub mod ops;
 pub mod pagination;
 pub mod request_log;
+pub mod responses;
 pub mod task_dto;
 pub mod tasks;
 

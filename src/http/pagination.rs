@@ -13,6 +13,25 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Reads a query string that may hold only `limit` and `cursor`.
+    pub fn from_query(query: Option<&str>) -> Result<Self, ApiError> {
+        let pairs = super::json::query_pairs(query)?;
+        let (mut limit, mut cursor) = (None, None);
+        for (key, value) in &pairs {
+            match key.as_str() {
+                "limit" => limit = Some(value.as_str()),
+                "cursor" => cursor = Some(value.as_str()),
+                other => {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        other,
+                        "is not a known query parameter",
+                    )]))
+                }
+            }
+        }
+        Self::parse(limit, cursor)
+    }
+
     /// Reads `limit` (1–1000, default 100) and `cursor` from raw values.
     pub fn parse(limit: Option<&str>, cursor_text: Option<&str>) -> Result<Self, ApiError> {
         let mut errors = Vec::new();

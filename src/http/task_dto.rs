@@ -14,6 +14,13 @@ use crate::error::FieldError;
 use crate::store::attempts::AttemptRow;
 use crate::store::tasks::TaskRow;
 
+/// A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
+/// URL byte for byte as sent (no re-encoding); `\u0000` is refused.
+#[derive(ToSchema)]
+#[schema(example = json!({"user_id": 42, "template": "reminder"}))]
+#[allow(dead_code)] // Describes the schema only: handlers keep kwargs as raw JSON text.
+pub struct Kwargs(std::collections::HashMap<String, serde_json::Value>);
+
 /// A task to create: TaskShed's `Task`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,30 +40,35 @@ pub struct TaskSpec {
     pub run_at: String,
     /// IANA time zone used to read a `run_at` that has no offset.
     #[serde(default)]
-    #[schema(example = "America/New_York")]
+    #[schema(example = "America/New_York", nullable = false)]
     pub timezone: Option<String>,
     /// JSON object POSTed, byte for byte, to the callback's URL. Default `{}`.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
     /// `once` (default) or `recurring`.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub run_type: Option<RunType>,
     /// ISO 8601 duration between occurrences; required (and > 0) for `recurring` tasks.
     #[serde(default)]
-    #[schema(format = Duration, example = "PT10S")]
+    #[schema(format = Duration, example = "PT10S", nullable = false)]
     pub interval: Option<String>,
     /// Unique id (1–255 of `A-Z a-z 0-9 . _ ~ : -`); generated (UUID hex) when absent.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub task_id: Option<String>,
     /// Optional group for bulk fetch, pause, resume and delete.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub group_id: Option<String>,
     /// Create the task paused. Default false.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub paused: Option<bool>,
     /// A recurring task that fell behind fires once (true, default) or once per missed slot.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub coalesce: Option<bool>,
 }
 
@@ -71,31 +83,46 @@ pub struct TaskSpec {
     "replace_existing": false
 }))]
 pub struct CreateTaskRequest {
-    /// See `TaskSpec.callback`.
+    /// Name of a registered callback; resolved to its webhook URL at each attempt.
     pub callback: String,
-    /// See `TaskSpec.run_at`.
+    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
     #[schema(format = DateTime)]
     pub run_at: String,
+    /// IANA time zone used to read a `run_at` that has no offset.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
+    /// JSON object POSTed, byte for byte, to the callback's URL. Default `{}`.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
+    /// `once` (default) or `recurring`.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub run_type: Option<RunType>,
+    /// ISO 8601 duration between occurrences; required (and > 0) for `recurring` tasks.
     #[serde(default)]
-    #[schema(format = Duration)]
+    #[schema(format = Duration, nullable = false)]
     pub interval: Option<String>,
+    /// Unique id (1–255 of `A-Z a-z 0-9 . _ ~ : -`); generated (UUID hex) when absent.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub task_id: Option<String>,
+    /// Optional group for bulk fetch, pause, resume and delete.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub group_id: Option<String>,
+    /// Create the task paused. Default false.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub paused: Option<bool>,
+    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub coalesce: Option<bool>,
     /// Replace a task with the same id (true, default) or answer 409 `task_exists`.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub replace_existing: Option<bool>,
 }
 
@@ -239,6 +266,7 @@ pub struct BatchCreateRequest {
     pub tasks: Vec<TaskSpec>,
     /// Replace tasks whose id exists (true, default) or keep the stored ones.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub replace_existing: Option<bool>,
 }
 
@@ -274,7 +302,7 @@ pub struct Task {
     pub run_at: String,
     /// The time zone `run_at` was given in, if any (informational).
     pub timezone: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Kwargs)]
     pub kwargs: Box<RawValue>,
     pub run_type: RunType,
     /// Normalised ISO 8601 duration (recurring tasks only).
@@ -350,17 +378,18 @@ pub struct TaskPage {
 #[schema(example = json!({"run_at": "2025-03-15T09:00:00Z", "kwargs": {"user_id": 43}}))]
 pub struct PatchTaskRequest {
     #[serde(default)]
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, nullable = false)]
     pub run_at: Option<String>,
     /// Time zone for a `run_at` without offset.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
     /// Recurring tasks only.
     #[serde(default)]
-    #[schema(format = Duration)]
+    #[schema(format = Duration, nullable = false)]
     pub interval: Option<String>,
     /// A group id, or null to remove the task from its group.
     #[serde(default, deserialize_with = "present")]
@@ -428,6 +457,7 @@ pub struct ExecutionTimeUpdate {
     pub run_at: String,
     /// Time zone for a `run_at` without offset.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
 }
 
@@ -457,8 +487,10 @@ pub struct ExecutionTimesResponse {
 #[schema(example = json!({"group_id": "reminders"}))]
 pub struct TaskSelectorRequest {
     #[serde(default)]
+    #[schema(nullable = false)]
     pub task_ids: Option<Vec<String>>,
     #[serde(default)]
+    #[schema(nullable = false)]
     pub group_id: Option<String>,
 }
 

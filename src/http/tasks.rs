@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use super::json::{query_pairs, ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
+use super::responses::{JsonBodyErrors, ServerErrors};
 use super::task_dto::*;
 use super::AppState;
 use crate::domain::ids::Id;
@@ -39,11 +40,10 @@ fn task_not_found(task_id: &str) -> ApiError {
     responses(
         (status = 201, description = "Created", body = Task),
         (status = 200, description = "Replaced an existing task with the same id", body = Task),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_exists`: the id exists and `replace_existing` is false", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid task, or `unknown_callback`", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn create_task(
     State(state): State<AppState>,
@@ -88,10 +88,9 @@ fn unknown_callback(field: &str, name: &str) -> ApiError {
     request_body = BatchCreateRequest,
     responses(
         (status = 200, description = "Every task written (or kept)", body = BatchCreateResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An item is invalid; nothing was written", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn create_tasks(
     State(state): State<AppState>,
@@ -177,6 +176,7 @@ pub async fn create_tasks(
         (status = 200, description = "The task", body = Task),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn get_task(
     State(state): State<AppState>,
@@ -207,6 +207,7 @@ pub async fn get_task(
     responses(
         (status = 200, description = "A page of tasks", body = TaskPage),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn list_tasks(
     State(state): State<AppState>,
@@ -277,12 +278,11 @@ pub async fn list_tasks(
     request_body = PatchTaskRequest,
     responses(
         (status = 200, description = "The changed task", body = Task),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_finished`: the task has succeeded or failed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn update_task(
     State(state): State<AppState>,
@@ -339,10 +339,9 @@ pub async fn update_task(
     request_body = ExecutionTimesRequest,
     responses(
         (status = 200, description = "What was updated", body = ExecutionTimesResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid entry", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn update_execution_times(
     State(state): State<AppState>,
@@ -439,10 +438,9 @@ fn selector(request: TaskSelectorRequest) -> ApiResult<TaskSelector> {
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks became paused", body = AffectedResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn pause_tasks(
     State(state): State<AppState>,
@@ -461,10 +459,9 @@ pub async fn pause_tasks(
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks were resumed", body = AffectedResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn resume_tasks(
     State(state): State<AppState>,
@@ -483,10 +480,9 @@ pub async fn resume_tasks(
     request_body = TaskSelectorRequest,
     responses(
         (status = 200, description = "How many tasks were deleted", body = AffectedResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of task_ids or group_id", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
     ))]
 pub async fn delete_tasks(
     State(state): State<AppState>,
@@ -504,6 +500,7 @@ pub async fn delete_tasks(
         (status = 204, description = "Deleted"),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn delete_task(
     State(state): State<AppState>,
@@ -528,6 +525,7 @@ pub async fn delete_task(
         (status = 200, description = "A page of attempts", body = AttemptPage),
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn list_attempts(
     State(state): State<AppState>,
@@ -535,21 +533,7 @@ pub async fn list_attempts(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<AttemptPage>> {
     let id = path_id(&task_id, "task_id")?;
-    let pairs = query_pairs(query.as_deref())?;
-    let (mut limit, mut cursor) = (None, None);
-    for (key, value) in &pairs {
-        match key.as_str() {
-            "limit" => limit = Some(value.as_str()),
-            "cursor" => cursor = Some(value.as_str()),
-            other => {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    other,
-                    "is not a known query parameter",
-                )]))
-            }
-        }
-    }
-    let page = PageRequest::parse(limit, cursor)?;
+    let page = PageRequest::from_query(query.as_deref())?;
     let before = match page.after.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(n)) => Some(n),
@@ -582,6 +566,7 @@ pub async fn list_attempts(
         (status = 404, description = "`task_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_not_failed`: only failed tasks can be retried", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     ))]
 pub async fn retry_task(
     State(state): State<AppState>,

@@ -9,29 +9,25 @@ from .batch_create_response import BatchCreateResponse
 from .batch_outcome import BatchOutcome
 from .batch_result import BatchResult
 from .callback import Callback
-from .callback_headers import CallbackHeaders
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
-from .callback_spec_headers_type_0 import CallbackSpecHeadersType0
 from .create_task_request import CreateTaskRequest
-from .create_task_request_kwargs_type_0 import CreateTaskRequestKwargsType0
 from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
 from .field_error import FieldError
+from .headers import Headers
 from .health import Health
+from .kwargs import Kwargs
 from .patch_task_request import PatchTaskRequest
-from .patch_task_request_kwargs_type_0 import PatchTaskRequestKwargsType0
 from .problem import Problem
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
 from .run_type import RunType
 from .task import Task
-from .task_kwargs import TaskKwargs
 from .task_page import TaskPage
 from .task_selector_request import TaskSelectorRequest
 from .task_spec import TaskSpec
-from .task_spec_kwargs_type_0 import TaskSpecKwargsType0
 from .task_status import TaskStatus
 
 __all__ = (
@@ -44,28 +40,24 @@ __all__ = (
     "BatchOutcome",
     "BatchResult",
     "Callback",
-    "CallbackHeaders",
     "CallbackPage",
     "CallbackSpec",
-    "CallbackSpecHeadersType0",
     "CreateTaskRequest",
-    "CreateTaskRequestKwargsType0",
     "ExecutionTimesRequest",
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",
     "FieldError",
+    "Headers",
     "Health",
+    "Kwargs",
     "PatchTaskRequest",
-    "PatchTaskRequestKwargsType0",
     "Problem",
     "RetryPolicy",
     "RetrySpec",
     "RunType",
     "Task",
-    "TaskKwargs",
     "TaskPage",
     "TaskSelectorRequest",
     "TaskSpec",
-    "TaskSpecKwargsType0",
     "TaskStatus",
 )

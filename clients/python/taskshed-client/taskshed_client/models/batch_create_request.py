@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -20,11 +20,11 @@ class BatchCreateRequest:
 
     Attributes:
         tasks (list[TaskSpec]): The tasks, written in one transaction: all or none.
-        replace_existing (bool | None | Unset): Replace tasks whose id exists (true, default) or keep the stored ones.
+        replace_existing (bool | Unset): Replace tasks whose id exists (true, default) or keep the stored ones.
     """
 
     tasks: list[TaskSpec]
-    replace_existing: bool | None | Unset = UNSET
+    replace_existing: bool | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         tasks = []
@@ -32,11 +32,7 @@ class BatchCreateRequest:
             tasks_item = tasks_item_data.to_dict()
             tasks.append(tasks_item)
 
-        replace_existing: bool | None | Unset
-        if isinstance(self.replace_existing, Unset):
-            replace_existing = UNSET
-        else:
-            replace_existing = self.replace_existing
+        replace_existing = self.replace_existing
 
         field_dict: dict[str, Any] = {}
 
@@ -62,14 +58,7 @@ class BatchCreateRequest:
 
             tasks.append(tasks_item)
 
-        def _parse_replace_existing(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        replace_existing = _parse_replace_existing(d.pop("replace_existing", UNSET))
+        replace_existing = d.pop("replace_existing", UNSET)
 
         batch_create_request = cls(
             tasks=tasks,

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.callback_headers import CallbackHeaders
+    from ..models.headers import Headers
     from ..models.retry_policy import RetryPolicy
 
 
@@ -23,7 +23,9 @@ class Callback:
         name (str):
         url (str):  Example: https://example.com/hooks/reminders.
         timeout (str):
-        headers (CallbackHeaders):
+        headers (Headers): Extra static request headers sent with every delivery, name → value. TaskShed's own
+            headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
+            be overridden. Example: {'authorization': 'Bearer s3cr3t'}.
         retry (RetryPolicy): The retry policy as stored.
         secret (str): The Standard Webhooks signing secret receivers verify with.
         created_at (datetime.datetime):
@@ -33,7 +35,7 @@ class Callback:
     name: str
     url: str
     timeout: str
-    headers: CallbackHeaders
+    headers: Headers
     retry: RetryPolicy
     secret: str
     created_at: datetime.datetime
@@ -76,7 +78,7 @@ class Callback:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.callback_headers import CallbackHeaders  # noqa: PLC0415
+        from ..models.headers import Headers  # noqa: PLC0415
         from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -86,7 +88,7 @@ class Callback:
 
         timeout = d.pop("timeout")
 
-        headers = CallbackHeaders.from_dict(d.pop("headers"))
+        headers = Headers.from_dict(d.pop("headers"))
 
         retry = RetryPolicy.from_dict(d.pop("retry"))
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.callback_spec_headers_type_0 import CallbackSpecHeadersType0
+    from ..models.headers import Headers
     from ..models.retry_spec import RetrySpec
 
 
@@ -25,54 +25,35 @@ class CallbackSpec:
 
     Attributes:
         url (str): Absolute `http`/`https` URL, without user-info. Example: https://example.com/hooks/reminders.
-        timeout (None | str | Unset): Per-attempt timeout, at most `PT5M` (default `PT10S`). Example: PT10S.
-        headers (CallbackSpecHeadersType0 | None | Unset): Extra static request headers. TaskShed's own headers cannot
-            be overridden.
-        retry (None | RetrySpec | Unset):
-        secret (None | str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback
-            when
+        timeout (str | Unset): Per-attempt timeout, at most `PT5M` (default `PT10S`). Example: PT10S.
+        headers (Headers | Unset): Extra static request headers sent with every delivery, name → value. TaskShed's own
+            headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
+            be overridden. Example: {'authorization': 'Bearer s3cr3t'}.
+        retry (RetrySpec | Unset): How failed deliveries are retried. Every field is optional.
+        secret (str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
             absent; an existing callback re-registered without one keeps its secret.
     """
 
     url: str
-    timeout: None | str | Unset = UNSET
-    headers: CallbackSpecHeadersType0 | None | Unset = UNSET
-    retry: None | RetrySpec | Unset = UNSET
-    secret: None | str | Unset = UNSET
+    timeout: str | Unset = UNSET
+    headers: Headers | Unset = UNSET
+    retry: RetrySpec | Unset = UNSET
+    secret: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.callback_spec_headers_type_0 import CallbackSpecHeadersType0  # noqa: PLC0415
-        from ..models.retry_spec import RetrySpec  # noqa: PLC0415
-
         url = self.url
 
-        timeout: None | str | Unset
-        if isinstance(self.timeout, Unset):
-            timeout = UNSET
-        else:
-            timeout = self.timeout
+        timeout = self.timeout
 
-        headers: dict[str, Any] | None | Unset
-        if isinstance(self.headers, Unset):
-            headers = UNSET
-        elif isinstance(self.headers, CallbackSpecHeadersType0):
+        headers: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.headers, Unset):
             headers = self.headers.to_dict()
-        else:
-            headers = self.headers
 
-        retry: dict[str, Any] | None | Unset
-        if isinstance(self.retry, Unset):
-            retry = UNSET
-        elif isinstance(self.retry, RetrySpec):
+        retry: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.retry, Unset):
             retry = self.retry.to_dict()
-        else:
-            retry = self.retry
 
-        secret: None | str | Unset
-        if isinstance(self.secret, Unset):
-            secret = UNSET
-        else:
-            secret = self.secret
+        secret = self.secret
 
         field_dict: dict[str, Any] = {}
 
@@ -94,63 +75,29 @@ class CallbackSpec:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.callback_spec_headers_type_0 import CallbackSpecHeadersType0  # noqa: PLC0415
+        from ..models.headers import Headers  # noqa: PLC0415
         from ..models.retry_spec import RetrySpec  # noqa: PLC0415
 
         d = dict(src_dict)
         url = d.pop("url")
 
-        def _parse_timeout(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        timeout = d.pop("timeout", UNSET)
 
-        timeout = _parse_timeout(d.pop("timeout", UNSET))
+        _headers = d.pop("headers", UNSET)
+        headers: Headers | Unset
+        if isinstance(_headers, Unset):
+            headers = UNSET
+        else:
+            headers = Headers.from_dict(_headers)
 
-        def _parse_headers(data: object) -> CallbackSpecHeadersType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                headers_type_0 = CallbackSpecHeadersType0.from_dict(data)
+        _retry = d.pop("retry", UNSET)
+        retry: RetrySpec | Unset
+        if isinstance(_retry, Unset):
+            retry = UNSET
+        else:
+            retry = RetrySpec.from_dict(_retry)
 
-                return headers_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CallbackSpecHeadersType0 | None | Unset, data)
-
-        headers = _parse_headers(d.pop("headers", UNSET))
-
-        def _parse_retry(data: object) -> None | RetrySpec | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                retry_type_1 = RetrySpec.from_dict(data)
-
-                return retry_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RetrySpec | Unset, data)
-
-        retry = _parse_retry(d.pop("retry", UNSET))
-
-        def _parse_secret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        secret = _parse_secret(d.pop("secret", UNSET))
+        secret = d.pop("secret", UNSET)
 
         callback_spec = cls(
             url=url,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -18,23 +18,19 @@ class ExecutionTimeUpdate:
     Attributes:
         task_id (str):
         run_at (datetime.datetime):
-        timezone (None | str | Unset): Time zone for a `run_at` without offset.
+        timezone (str | Unset): Time zone for a `run_at` without offset.
     """
 
     task_id: str
     run_at: datetime.datetime
-    timezone: None | str | Unset = UNSET
+    timezone: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         task_id = self.task_id
 
         run_at = self.run_at.isoformat()
 
-        timezone: None | str | Unset
-        if isinstance(self.timezone, Unset):
-            timezone = UNSET
-        else:
-            timezone = self.timezone
+        timezone = self.timezone
 
         field_dict: dict[str, Any] = {}
 
@@ -56,14 +52,7 @@ class ExecutionTimeUpdate:
 
         run_at = datetime.datetime.fromisoformat(d.pop("run_at"))
 
-        def _parse_timezone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timezone = _parse_timezone(d.pop("timezone", UNSET))
+        timezone = d.pop("timezone", UNSET)
 
         execution_time_update = cls(
             task_id=task_id,

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.patch_task_request_kwargs_type_0 import PatchTaskRequestKwargsType0
+    from ..models.kwargs import Kwargs
 
 
 T = TypeVar("T", bound="PatchTaskRequest")
@@ -24,49 +24,33 @@ class PatchTaskRequest:
             tzinfo=datetime.timezone(datetime.timedelta(0), 'Z'))}
 
     Attributes:
-        run_at (datetime.datetime | None | Unset):
-        timezone (None | str | Unset): Time zone for a `run_at` without offset.
-        kwargs (None | PatchTaskRequestKwargsType0 | Unset):
-        interval (None | str | Unset): Recurring tasks only.
+        run_at (datetime.datetime | Unset):
+        timezone (str | Unset): Time zone for a `run_at` without offset.
+        kwargs (Kwargs | Unset): A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
+            URL byte for byte as sent (no re-encoding); `\\u0000` is refused. Example: {'template': 'reminder', 'user_id':
+            42}.
+        interval (str | Unset): Recurring tasks only.
         group_id (None | str | Unset): A group id, or null to remove the task from its group.
     """
 
-    run_at: datetime.datetime | None | Unset = UNSET
-    timezone: None | str | Unset = UNSET
-    kwargs: None | PatchTaskRequestKwargsType0 | Unset = UNSET
-    interval: None | str | Unset = UNSET
+    run_at: datetime.datetime | Unset = UNSET
+    timezone: str | Unset = UNSET
+    kwargs: Kwargs | Unset = UNSET
+    interval: str | Unset = UNSET
     group_id: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.patch_task_request_kwargs_type_0 import PatchTaskRequestKwargsType0  # noqa: PLC0415
-
-        run_at: None | str | Unset
-        if isinstance(self.run_at, Unset):
-            run_at = UNSET
-        elif isinstance(self.run_at, datetime.datetime):
+        run_at: str | Unset = UNSET
+        if not isinstance(self.run_at, Unset):
             run_at = self.run_at.isoformat()
-        else:
-            run_at = self.run_at
 
-        timezone: None | str | Unset
-        if isinstance(self.timezone, Unset):
-            timezone = UNSET
-        else:
-            timezone = self.timezone
+        timezone = self.timezone
 
-        kwargs: dict[str, Any] | None | Unset
-        if isinstance(self.kwargs, Unset):
-            kwargs = UNSET
-        elif isinstance(self.kwargs, PatchTaskRequestKwargsType0):
+        kwargs: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.kwargs, Unset):
             kwargs = self.kwargs.to_dict()
-        else:
-            kwargs = self.kwargs
 
-        interval: None | str | Unset
-        if isinstance(self.interval, Unset):
-            interval = UNSET
-        else:
-            interval = self.interval
+        interval = self.interval
 
         group_id: None | str | Unset
         if isinstance(self.group_id, Unset):
@@ -92,61 +76,26 @@ class PatchTaskRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.patch_task_request_kwargs_type_0 import PatchTaskRequestKwargsType0  # noqa: PLC0415
+        from ..models.kwargs import Kwargs  # noqa: PLC0415
 
         d = dict(src_dict)
+        _run_at = d.pop("run_at", UNSET)
+        run_at: datetime.datetime | Unset
+        if isinstance(_run_at, Unset):
+            run_at = UNSET
+        else:
+            run_at = datetime.datetime.fromisoformat(_run_at)
 
-        def _parse_run_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_at_type_0 = datetime.datetime.fromisoformat(data)
+        timezone = d.pop("timezone", UNSET)
 
-                return run_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        _kwargs = d.pop("kwargs", UNSET)
+        kwargs: Kwargs | Unset
+        if isinstance(_kwargs, Unset):
+            kwargs = UNSET
+        else:
+            kwargs = Kwargs.from_dict(_kwargs)
 
-        run_at = _parse_run_at(d.pop("run_at", UNSET))
-
-        def _parse_timezone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timezone = _parse_timezone(d.pop("timezone", UNSET))
-
-        def _parse_kwargs(data: object) -> None | PatchTaskRequestKwargsType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                kwargs_type_0 = PatchTaskRequestKwargsType0.from_dict(data)
-
-                return kwargs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatchTaskRequestKwargsType0 | Unset, data)
-
-        kwargs = _parse_kwargs(d.pop("kwargs", UNSET))
-
-        def _parse_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        interval = _parse_interval(d.pop("interval", UNSET))
+        interval = d.pop("interval", UNSET)
 
         def _parse_group_id(data: object) -> None | str | Unset:
             if data is None:

@@ -22,7 +22,7 @@ class Problem:
     Example:
         {'code': 'validation_failed', 'detail': 'the request is well-formed but invalid', 'errors': [{'field': 'run_at',
             'message': '"2025-03-14T10:00:00" has no UTC offset; add one (e.g. Z or +02:00) or give a `timezone`'}],
-            'status': 422, 'title': 'Unprocessable Content', 'type': 'urn:taskshed:problem:validation_failed'}
+            'status': 422, 'title': 'Unprocessable Entity', 'type': 'urn:taskshed:problem:validation_failed'}
 
     Attributes:
         type_ (str): `urn:taskshed:problem:<code>`.

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -15,34 +15,22 @@ class RetrySpec:
     """How failed deliveries are retried. Every field is optional.
 
     Attributes:
-        max_attempts (int | None | Unset): Attempts per occurrence, 1–100 (default 8).
-        initial_backoff (None | str | Unset): Wait before the second attempt; doubles each time (default `PT5S`).
-            Example: PT5S.
-        max_backoff (None | str | Unset): Longest wait between attempts (default `PT1H`). Example: PT1H.
+        max_attempts (int | Unset): Attempts per occurrence, 1–100 (default 8).
+        initial_backoff (str | Unset): Wait before the second attempt; doubles each time (default `PT5S`). Example:
+            PT5S.
+        max_backoff (str | Unset): Longest wait between attempts (default `PT1H`). Example: PT1H.
     """
 
-    max_attempts: int | None | Unset = UNSET
-    initial_backoff: None | str | Unset = UNSET
-    max_backoff: None | str | Unset = UNSET
+    max_attempts: int | Unset = UNSET
+    initial_backoff: str | Unset = UNSET
+    max_backoff: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        max_attempts: int | None | Unset
-        if isinstance(self.max_attempts, Unset):
-            max_attempts = UNSET
-        else:
-            max_attempts = self.max_attempts
+        max_attempts = self.max_attempts
 
-        initial_backoff: None | str | Unset
-        if isinstance(self.initial_backoff, Unset):
-            initial_backoff = UNSET
-        else:
-            initial_backoff = self.initial_backoff
+        initial_backoff = self.initial_backoff
 
-        max_backoff: None | str | Unset
-        if isinstance(self.max_backoff, Unset):
-            max_backoff = UNSET
-        else:
-            max_backoff = self.max_backoff
+        max_backoff = self.max_backoff
 
         field_dict: dict[str, Any] = {}
 
@@ -59,33 +47,11 @@ class RetrySpec:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        max_attempts = d.pop("max_attempts", UNSET)
 
-        def _parse_max_attempts(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        initial_backoff = d.pop("initial_backoff", UNSET)
 
-        max_attempts = _parse_max_attempts(d.pop("max_attempts", UNSET))
-
-        def _parse_initial_backoff(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        initial_backoff = _parse_initial_backoff(d.pop("initial_backoff", UNSET))
-
-        def _parse_max_backoff(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        max_backoff = _parse_max_backoff(d.pop("max_backoff", UNSET))
+        max_backoff = d.pop("max_backoff", UNSET)
 
         retry_spec = cls(
             max_attempts=max_attempts,

@@ -12,7 +12,7 @@ from ..models.task_status import TaskStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.task_kwargs import TaskKwargs
+    from ..models.kwargs import Kwargs
 
 
 T = TypeVar("T", bound="Task")
@@ -26,7 +26,9 @@ class Task:
         task_id (str):
         callback (str):
         run_at (datetime.datetime): The next occurrence (or the last one, once finished). UTC.
-        kwargs (TaskKwargs):
+        kwargs (Kwargs): A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
+            URL byte for byte as sent (no re-encoding); `\\u0000` is refused. Example: {'template': 'reminder', 'user_id':
+            42}.
         run_type (RunType): Whether a task runs once or repeats on a fixed interval.
         paused (bool):
         coalesce (bool):
@@ -48,7 +50,7 @@ class Task:
     task_id: str
     callback: str
     run_at: datetime.datetime
-    kwargs: TaskKwargs
+    kwargs: Kwargs
     run_type: RunType
     paused: bool
     coalesce: bool
@@ -176,7 +178,7 @@ class Task:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_kwargs import TaskKwargs  # noqa: PLC0415
+        from ..models.kwargs import Kwargs  # noqa: PLC0415
 
         d = dict(src_dict)
         task_id = d.pop("task_id")
@@ -185,7 +187,7 @@ class Task:
 
         run_at = datetime.datetime.fromisoformat(d.pop("run_at"))
 
-        kwargs = TaskKwargs.from_dict(d.pop("kwargs"))
+        kwargs = Kwargs.from_dict(d.pop("kwargs"))
 
         run_type = RunType(d.pop("run_type"))
 

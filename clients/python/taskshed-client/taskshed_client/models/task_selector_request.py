@@ -18,28 +18,19 @@ class TaskSelectorRequest:
         {'group_id': 'reminders'}
 
     Attributes:
-        task_ids (list[str] | None | Unset):
-        group_id (None | str | Unset):
+        task_ids (list[str] | Unset):
+        group_id (str | Unset):
     """
 
-    task_ids: list[str] | None | Unset = UNSET
-    group_id: None | str | Unset = UNSET
+    task_ids: list[str] | Unset = UNSET
+    group_id: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        task_ids: list[str] | None | Unset
-        if isinstance(self.task_ids, Unset):
-            task_ids = UNSET
-        elif isinstance(self.task_ids, list):
+        task_ids: list[str] | Unset = UNSET
+        if not isinstance(self.task_ids, Unset):
             task_ids = self.task_ids
 
-        else:
-            task_ids = self.task_ids
-
-        group_id: None | str | Unset
-        if isinstance(self.group_id, Unset):
-            group_id = UNSET
-        else:
-            group_id = self.group_id
+        group_id = self.group_id
 
         field_dict: dict[str, Any] = {}
 
@@ -54,32 +45,9 @@ class TaskSelectorRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        task_ids = cast(list[str], d.pop("task_ids", UNSET))
 
-        def _parse_task_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                task_ids_type_0 = cast(list[str], data)
-
-                return task_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        task_ids = _parse_task_ids(d.pop("task_ids", UNSET))
-
-        def _parse_group_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        group_id = _parse_group_id(d.pop("group_id", UNSET))
+        group_id = d.pop("group_id", UNSET)
 
         task_selector_request = cls(
             task_ids=task_ids,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -10,7 +10,7 @@ from ..models.run_type import RunType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.task_spec_kwargs_type_0 import TaskSpecKwargsType0
+    from ..models.kwargs import Kwargs
 
 
 T = TypeVar("T", bound="TaskSpec")
@@ -28,89 +28,54 @@ class TaskSpec:
         callback (str): Name of a registered callback; resolved to its webhook URL at each attempt.
         run_at (datetime.datetime): When to run: RFC 3339 with an offset, or a local date-time with `timezone`. Example:
             2025-03-14 14:00:00+00:00.
-        timezone (None | str | Unset): IANA time zone used to read a `run_at` that has no offset. Example:
-            America/New_York.
-        kwargs (None | TaskSpecKwargsType0 | Unset): JSON object POSTed, byte for byte, to the callback's URL. Default
-            `{}`.
-        run_type (None | RunType | Unset):
-        interval (None | str | Unset): ISO 8601 duration between occurrences; required (and > 0) for `recurring` tasks.
+        timezone (str | Unset): IANA time zone used to read a `run_at` that has no offset. Example: America/New_York.
+        kwargs (Kwargs | Unset): A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
+            URL byte for byte as sent (no re-encoding); `\\u0000` is refused. Example: {'template': 'reminder', 'user_id':
+            42}.
+        run_type (RunType | Unset): Whether a task runs once or repeats on a fixed interval.
+        interval (str | Unset): ISO 8601 duration between occurrences; required (and > 0) for `recurring` tasks.
             Example: PT10S.
-        task_id (None | str | Unset): Unique id (1–255 of `A-Z a-z 0-9 . _ ~ : -`); generated (UUID hex) when absent.
-        group_id (None | str | Unset): Optional group for bulk fetch, pause, resume and delete.
-        paused (bool | None | Unset): Create the task paused. Default false.
-        coalesce (bool | None | Unset): A recurring task that fell behind fires once (true, default) or once per missed
-            slot.
+        task_id (str | Unset): Unique id (1–255 of `A-Z a-z 0-9 . _ ~ : -`); generated (UUID hex) when absent.
+        group_id (str | Unset): Optional group for bulk fetch, pause, resume and delete.
+        paused (bool | Unset): Create the task paused. Default false.
+        coalesce (bool | Unset): A recurring task that fell behind fires once (true, default) or once per missed slot.
     """
 
     callback: str
     run_at: datetime.datetime
-    timezone: None | str | Unset = UNSET
-    kwargs: None | TaskSpecKwargsType0 | Unset = UNSET
-    run_type: None | RunType | Unset = UNSET
-    interval: None | str | Unset = UNSET
-    task_id: None | str | Unset = UNSET
-    group_id: None | str | Unset = UNSET
-    paused: bool | None | Unset = UNSET
-    coalesce: bool | None | Unset = UNSET
+    timezone: str | Unset = UNSET
+    kwargs: Kwargs | Unset = UNSET
+    run_type: RunType | Unset = UNSET
+    interval: str | Unset = UNSET
+    task_id: str | Unset = UNSET
+    group_id: str | Unset = UNSET
+    paused: bool | Unset = UNSET
+    coalesce: bool | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.task_spec_kwargs_type_0 import TaskSpecKwargsType0  # noqa: PLC0415
-
         callback = self.callback
 
         run_at = self.run_at.isoformat()
 
-        timezone: None | str | Unset
-        if isinstance(self.timezone, Unset):
-            timezone = UNSET
-        else:
-            timezone = self.timezone
+        timezone = self.timezone
 
-        kwargs: dict[str, Any] | None | Unset
-        if isinstance(self.kwargs, Unset):
-            kwargs = UNSET
-        elif isinstance(self.kwargs, TaskSpecKwargsType0):
+        kwargs: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.kwargs, Unset):
             kwargs = self.kwargs.to_dict()
-        else:
-            kwargs = self.kwargs
 
-        run_type: None | str | Unset
-        if isinstance(self.run_type, Unset):
-            run_type = UNSET
-        elif isinstance(self.run_type, RunType):
+        run_type: str | Unset = UNSET
+        if not isinstance(self.run_type, Unset):
             run_type = self.run_type.value
-        else:
-            run_type = self.run_type
 
-        interval: None | str | Unset
-        if isinstance(self.interval, Unset):
-            interval = UNSET
-        else:
-            interval = self.interval
+        interval = self.interval
 
-        task_id: None | str | Unset
-        if isinstance(self.task_id, Unset):
-            task_id = UNSET
-        else:
-            task_id = self.task_id
+        task_id = self.task_id
 
-        group_id: None | str | Unset
-        if isinstance(self.group_id, Unset):
-            group_id = UNSET
-        else:
-            group_id = self.group_id
+        group_id = self.group_id
 
-        paused: bool | None | Unset
-        if isinstance(self.paused, Unset):
-            paused = UNSET
-        else:
-            paused = self.paused
+        paused = self.paused
 
-        coalesce: bool | None | Unset
-        if isinstance(self.coalesce, Unset):
-            coalesce = UNSET
-        else:
-            coalesce = self.coalesce
+        coalesce = self.coalesce
 
         field_dict: dict[str, Any] = {}
 
@@ -141,100 +106,38 @@ class TaskSpec:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_spec_kwargs_type_0 import TaskSpecKwargsType0  # noqa: PLC0415
+        from ..models.kwargs import Kwargs  # noqa: PLC0415
 
         d = dict(src_dict)
         callback = d.pop("callback")
 
         run_at = datetime.datetime.fromisoformat(d.pop("run_at"))
 
-        def _parse_timezone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        timezone = d.pop("timezone", UNSET)
 
-        timezone = _parse_timezone(d.pop("timezone", UNSET))
+        _kwargs = d.pop("kwargs", UNSET)
+        kwargs: Kwargs | Unset
+        if isinstance(_kwargs, Unset):
+            kwargs = UNSET
+        else:
+            kwargs = Kwargs.from_dict(_kwargs)
 
-        def _parse_kwargs(data: object) -> None | TaskSpecKwargsType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                kwargs_type_0 = TaskSpecKwargsType0.from_dict(data)
+        _run_type = d.pop("run_type", UNSET)
+        run_type: RunType | Unset
+        if isinstance(_run_type, Unset):
+            run_type = UNSET
+        else:
+            run_type = RunType(_run_type)
 
-                return kwargs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaskSpecKwargsType0 | Unset, data)
+        interval = d.pop("interval", UNSET)
 
-        kwargs = _parse_kwargs(d.pop("kwargs", UNSET))
+        task_id = d.pop("task_id", UNSET)
 
-        def _parse_run_type(data: object) -> None | RunType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_type_type_1 = RunType(data)
+        group_id = d.pop("group_id", UNSET)
 
-                return run_type_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunType | Unset, data)
+        paused = d.pop("paused", UNSET)
 
-        run_type = _parse_run_type(d.pop("run_type", UNSET))
-
-        def _parse_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        interval = _parse_interval(d.pop("interval", UNSET))
-
-        def _parse_task_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        task_id = _parse_task_id(d.pop("task_id", UNSET))
-
-        def _parse_group_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        group_id = _parse_group_id(d.pop("group_id", UNSET))
-
-        def _parse_paused(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        paused = _parse_paused(d.pop("paused", UNSET))
-
-        def _parse_coalesce(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        coalesce = _parse_coalesce(d.pop("coalesce", UNSET))
+        coalesce = d.pop("coalesce", UNSET)
 
         task_spec = cls(
             callback=callback,

@@ -6,11 +6,19 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PatchTaskRequestKwargsType0")
+T = TypeVar("T", bound="Kwargs")
 
 
 @_attrs_define
-class PatchTaskRequestKwargsType0:
+class Kwargs:
+    """A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
+    URL byte for byte as sent (no re-encoding); `\\u0000` is refused.
+
+        Example:
+            {'template': 'reminder', 'user_id': 42}
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +31,10 @@ class PatchTaskRequestKwargsType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        patch_task_request_kwargs_type_0 = cls()
+        kwargs = cls()
 
-        patch_task_request_kwargs_type_0.additional_properties = d
-        return patch_task_request_kwargs_type_0
+        kwargs.additional_properties = d
+        return kwargs
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,12 +6,21 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CreateTaskRequestKwargsType0")
+T = TypeVar("T", bound="Headers")
 
 
 @_attrs_define
-class CreateTaskRequestKwargsType0:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class Headers:
+    """Extra static request headers sent with every delivery, name → value. TaskShed's own
+    headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
+    be overridden.
+
+        Example:
+            {'authorization': 'Bearer s3cr3t'}
+
+    """
+
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +32,19 @@ class CreateTaskRequestKwargsType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        create_task_request_kwargs_type_0 = cls()
+        headers = cls()
 
-        create_task_request_kwargs_type_0.additional_properties = d
-        return create_task_request_kwargs_type_0
+        headers.additional_properties = d
+        return headers
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
