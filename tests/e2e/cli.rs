@@ -95,3 +95,39 @@ async fn embedded_postgres_keeps_tasks_across_a_kill_and_restart() {
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--role worker` serves only the operational endpoints; `--role api` serves the API
+/// and delivers nothing (its tasks wait for a worker).
+#[tokio::test]
+async fn roles_split_the_api_from_delivery() {
+    let db = crate::support::database::fresh_database().await;
+    let api = Server::start(&db, "api-only", &[("TASKSHED_ROLE", "api")]).await;
+    api.api
+        .callback("hook", "http://127.0.0.1:9/unused", json!({}))
+        .await;
+    api.api
+        .create_task(
+            json!({"callback": "hook", "task_id": "waiting", "run_at": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
+    let metrics = api.api.metrics().await;
+    assert!(metrics.contains("taskshed_deliveries_total"), "{metrics}");
+
+    let worker = Server::start(&db, "worker-only", &[("TASKSHED_ROLE", "worker")]).await;
+    let reply = worker.api.get("/v1/tasks").await;
+    reply.assert_problem(404, "route_not_found");
+    assert_eq!(worker.api.get("/readyz").await.status, 200);
+    // The worker takes the task the API-only instance left waiting.
+    api.api
+        .wait_for_task("waiting", std::time::Duration::from_secs(30), |t| {
+            t["attempts"].as_i64() >= Some(1)
+        })
+        .await;
+    // Every attempt is the worker's: the API-only instance never delivered.
+    let attempts = api.api.attempts("waiting").await;
+    assert!(!attempts.is_empty());
+    assert!(
+        attempts.iter().all(|a| a["instance"] == "worker-only"),
+        "{attempts:#?}"
+    );
+}
