@@ -12,6 +12,12 @@ use crate::store::deliveries::{finish_attempts, FinishedAttempt};
 
 /// Most results written by one statement.
 const MAX_BATCH: usize = 1000;
+/// Below this many queued results, wait `LINGER` for more before writing: at a steady
+/// 1,000 deliveries/s the queue rarely holds more than one, and a commit per result
+/// cost PostgreSQL most of a core (measured with taskshed-bench, see BENCHMARKS.md).
+/// Only recording waits; deliveries never do.
+const LINGER_BELOW: usize = 64;
+const LINGER: Duration = Duration::from_millis(5);
 
 pub async fn run(
     engine: Arc<Engine>,
@@ -37,14 +43,26 @@ pub async fn run(
                 return;
             }
         }
-        while batch.len() < MAX_BATCH {
-            match results.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+        drain(&mut results, &mut batch);
+        if batch.len() < LINGER_BELOW {
+            tokio::select! {
+                _ = tokio::time::sleep(LINGER) => {}
+                _ = stop.cancelled() => {}
             }
+            drain(&mut results, &mut batch);
         }
         write(&engine, std::mem::take(&mut batch), &stop).await;
         batch = Vec::with_capacity(MAX_BATCH);
+    }
+}
+
+/// Moves queued results into `batch`, up to [`MAX_BATCH`].
+fn drain(results: &mut mpsc::UnboundedReceiver<FinishedAttempt>, batch: &mut Vec<FinishedAttempt>) {
+    while batch.len() < MAX_BATCH {
+        match results.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
     }
 }
 
