@@ -1,0 +1,195 @@
+//! Load generation over HTTP: request bodies are built before the clock starts, then a
+//! fixed number of keep-alive workers send them, timing each request.
+
+use axum::body::Bytes;
+use chrono::{DateTime, SecondsFormat};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(512)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("building the HTTP client")
+}
+
+pub fn rfc3339_us(unix_us: i64) -> String {
+    DateTime::from_timestamp_micros(unix_us)
+        .expect("time in range")
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn unix_us() -> i64 {
+    super::receiver::unix_ns() / 1000
+}
+
+/// A batch body: tasks `prefix{first..first+n}` (no id when `prefix` is empty) on callback
+/// `bench`, with `run_at(i)` and the due time carried in kwargs.
+pub fn batch_body(prefix: &str, first: usize, n: usize, run_at_us: impl Fn(usize) -> i64) -> Bytes {
+    let mut body = String::with_capacity(n * 140 + 64);
+    body.push_str(r#"{"replace_existing":true,"tasks":["#);
+    for i in first..first + n {
+        if i > first {
+            body.push(',');
+        }
+        let due = run_at_us(i);
+        let id = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!(r#""task_id":"{prefix}{i}","#)
+        };
+        body.push_str(&format!(
+            r#"{{{id}"callback":"bench","run_at":"{}","kwargs":{{"due_us":{due}}}}}"#,
+            rfc3339_us(due)
+        ));
+    }
+    body.push_str("]}");
+    Bytes::from(body)
+}
+
+#[derive(Default)]
+pub struct Driven {
+    pub elapsed: Duration,
+    /// Latency of each successful request, in microseconds.
+    pub latencies_us: Vec<u64>,
+    pub errors: usize,
+    pub first_error: Option<String>,
+}
+
+impl Driven {
+    pub fn ok(&self) -> usize {
+        self.latencies_us.len()
+    }
+}
+
+/// Sends each body once, `concurrency` at a time.
+pub async fn drive_bodies(
+    client: &reqwest::Client,
+    url: &str,
+    bodies: Vec<Bytes>,
+    concurrency: usize,
+) -> Driven {
+    let bodies = Arc::new(bodies);
+    let next = Arc::new(AtomicUsize::new(0));
+    let source = move || {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        bodies.get(i).cloned()
+    };
+    drive(client, url, Arc::new(source), concurrency, None).await
+}
+
+/// Sends `body` over and over for `duration`, `concurrency` at a time.
+pub async fn drive_for(
+    client: &reqwest::Client,
+    url: &str,
+    body: Bytes,
+    concurrency: usize,
+    duration: Duration,
+    headers: reqwest::header::HeaderMap,
+) -> Driven {
+    let source = move || Some(body.clone());
+    drive_with(
+        client,
+        url,
+        Arc::new(source),
+        concurrency,
+        Some(duration),
+        headers,
+    )
+    .await
+}
+
+async fn drive(
+    client: &reqwest::Client,
+    url: &str,
+    source: Arc<dyn Fn() -> Option<Bytes> + Send + Sync>,
+    concurrency: usize,
+    duration: Option<Duration>,
+) -> Driven {
+    drive_with(
+        client,
+        url,
+        source,
+        concurrency,
+        duration,
+        Default::default(),
+    )
+    .await
+}
+
+async fn drive_with(
+    client: &reqwest::Client,
+    url: &str,
+    source: Arc<dyn Fn() -> Option<Bytes> + Send + Sync>,
+    concurrency: usize,
+    duration: Option<Duration>,
+    headers: reqwest::header::HeaderMap,
+) -> Driven {
+    let start = Instant::now();
+    let deadline = duration.map(|d| start + d);
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = url.to_owned();
+        let source = source.clone();
+        let headers = headers.clone();
+        workers.push(tokio::spawn(async move {
+            let mut out = Driven::default();
+            while deadline.is_none_or(|d| Instant::now() < d) {
+                let Some(body) = source() else { break };
+                let sent = Instant::now();
+                let result = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .headers(headers.clone())
+                    .body(body)
+                    .send()
+                    .await;
+                let result = match result {
+                    Ok(r) if r.status().is_success() || r.status().as_u16() == 204 => {
+                        r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+                    }
+                    Ok(r) => {
+                        let status = r.status();
+                        Err(format!("{status}: {}", r.text().await.unwrap_or_default()))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                match result {
+                    Ok(()) => out.latencies_us.push(sent.elapsed().as_micros() as u64),
+                    Err(e) => {
+                        out.errors += 1;
+                        out.first_error.get_or_insert(e);
+                    }
+                }
+            }
+            out
+        }));
+    }
+    let mut all = Driven::default();
+    for w in workers {
+        if let Ok(mut part) = w.await {
+            all.latencies_us.append(&mut part.latencies_us);
+            all.errors += part.errors;
+            if all.first_error.is_none() {
+                all.first_error = part.first_error;
+            }
+        }
+    }
+    all.elapsed = start.elapsed();
+    all
+}
+
+/// The `q`-quantile (0..=1) of unsorted samples.
+pub fn quantile<T: Copy + Ord>(samples: &mut [T], q: f64) -> Option<T> {
+    if samples.is_empty() {
+        return None;
+    }
+    samples.sort_unstable();
+    let i = ((samples.len() - 1) as f64 * q).round() as usize;
+    Some(samples[i])
+}

@@ -1,0 +1,236 @@
+//! `taskshed-bench`: starts a durable PostgreSQL and TaskShed the way the tests do, plus
+//! a fast webhook receiver in this process, drives load through the public HTTP API and
+//! prints a table of figures against the goals of the benchmark issue.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --bin taskshed-bench -- all
+//! cargo run --release --bin taskshed-bench -- --quick all      # small sizes, ~1 minute
+//! ```
+//! Scenarios: `insert` (S1), `burndown` (S2, S5 under load), `lateness` (S3),
+//! `idle` (S4, S5 idle), `ceilings`, or `all`. TaskShed tuning variables
+//! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
+//! the environment pass through to the `taskshed` process.
+//!
+//! Results: the table on stdout, and `<out>/results.json`, `<out>/results.md` and SVG
+//! charts in `<out>` (default `bench/`).
+
+mod harness;
+mod load;
+mod receiver;
+mod report;
+mod scenarios;
+mod svg;
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "taskshed-bench",
+    about = "End-to-end benchmark of TaskShed on PostgreSQL"
+)]
+struct Args {
+    /// Scenarios: all, insert, burndown, lateness, idle, ceilings (or shell: only start
+    /// the database and print its URL, for profiling by hand).
+    #[arg(default_value = "all")]
+    scenarios: Vec<String>,
+    /// Small sizes (a smoke run), not the issue's.
+    #[arg(long)]
+    quick: bool,
+    /// Where results and charts go.
+    #[arg(long, default_value = "bench")]
+    out: PathBuf,
+    /// Lateness rates to run (tasks due per second).
+    #[arg(long, value_delimiter = ',', default_value = "1000,5000")]
+    rates: Vec<usize>,
+}
+
+fn machine() -> Vec<(String, String)> {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("?")
+        .trim()
+        .to_owned();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = read("/proc/meminfo")
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| format!("{:.1} GiB", kb / 1048576.0))
+        .unwrap_or_default();
+    vec![
+        ("cpu".into(), format!("{model}, {cores} cores")),
+        ("memory".into(), mem),
+        (
+            "kernel".into(),
+            read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        ),
+        (
+            "load average".into(),
+            read("/proc/loadavg").trim().to_owned(),
+        ),
+    ]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let all = args.scenarios.iter().any(|s| s == "all");
+    let wants = |name: &str| all || args.scenarios.iter().any(|s| s == name);
+    for s in &args.scenarios {
+        if ![
+            "all", "insert", "burndown", "lateness", "idle", "ceilings", "shell",
+        ]
+        .contains(&s.as_str())
+        {
+            anyhow::bail!("unknown scenario {s:?}");
+        }
+    }
+    std::fs::create_dir_all(&args.out)?;
+    let dir = PathBuf::from(format!("/tmp/taskshed-bench-{}", std::process::id()));
+    let at_start = machine();
+    eprintln!("starting PostgreSQL in {}", dir.display());
+    let db = harness::Database::start(&dir).await?;
+    let settings = db.settings().await?;
+    let receiver = receiver::Receiver::start().await?;
+    let mut bench = scenarios::Bench {
+        db,
+        receiver,
+        client: load::client(),
+        sizes: if args.quick {
+            scenarios::Sizes::quick()
+        } else {
+            scenarios::Sizes::full()
+        },
+        report: report::Report::default(),
+        charts: Vec::new(),
+        burndown_rate: None,
+        sql_ceiling: None,
+        receiver_ceiling: None,
+    };
+    let outcome = run(&mut bench, &args, &wants).await;
+    if let Err(error) = &outcome {
+        eprintln!("benchmark failed: {error:#}");
+    }
+
+    let mut environment = machine();
+    environment.insert(3, ("load average at start".into(), at_start[3].1.clone()));
+    environment.push(("quick".into(), args.quick.to_string()));
+    let mut text = String::from("## Machine\n\n");
+    for (k, v) in &environment {
+        text.push_str(&format!("- {k}: {v}\n"));
+    }
+    text.push_str("\n## PostgreSQL settings\n\n");
+    for (k, v) in &settings {
+        text.push_str(&format!("- {k} = {v}\n"));
+    }
+    text.push_str("\n## Results\n\n");
+    text.push_str(&bench.report.markdown());
+    println!("{text}");
+    std::fs::write(args.out.join("results.md"), &text)?;
+    bench.report.detail(
+        "environment",
+        serde_json::json!({"machine": environment, "postgres": settings}),
+    );
+    std::fs::write(
+        args.out.join("results.json"),
+        serde_json::to_string_pretty(&serde_json::Value::Object(bench.report.details.clone()))?,
+    )?;
+    for (name, svg) in &bench.charts {
+        std::fs::write(args.out.join(name), svg)?;
+    }
+    let scenarios::Bench { db, .. } = bench;
+    db.admin.close().await;
+    db.pg.stop().await.context("stopping PostgreSQL")?;
+    if outcome.is_ok() && std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {} (taskshed.log, postgres.log)", dir.display());
+    }
+    outcome
+}
+
+async fn run(
+    bench: &mut scenarios::Bench,
+    args: &Args,
+    wants: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<()> {
+    if args.scenarios.iter().any(|s| s == "shell") {
+        // For profiling by hand: the database (with the bench callback), until Ctrl-C.
+        sqlx::query(
+            "insert into callbacks (name, url, timeout_us, max_attempts, \
+                     initial_backoff_us, max_backoff_us, secret) values ('bench', $1, 10000000, \
+                     5, 1000000, 60000000, $2) on conflict do nothing",
+        )
+        .bind(&bench.receiver.url)
+        .bind(receiver::SECRET)
+        .execute(&bench.db.admin)
+        .await?;
+        println!("DATABASE_URL={}", bench.db.url);
+        tokio::signal::ctrl_c().await?;
+        return Ok(());
+    }
+    if wants("insert") {
+        eprintln!("S1 insert");
+        bench.insert().await.context("S1 insert")?;
+    }
+    if wants("burndown") {
+        eprintln!("S2 burn-down");
+        bench.burndown().await.context("S2 burn-down")?;
+    }
+    if wants("lateness") {
+        let mut series = Vec::new();
+        for rate in &args.rates {
+            eprintln!("S3 lateness at {rate}/s");
+            series.push(bench.lateness(*rate).await.context("S3 lateness")?);
+        }
+        // The x axis ends at the largest p99.9 (the tail beyond is in the table).
+        let x_max = series
+            .iter()
+            .filter_map(|s| s.points.iter().find(|(_, f)| *f >= 0.999).map(|p| p.0))
+            .fold(1.0, f64::max);
+        bench.charts.push((
+            "lateness-cdf.svg".into(),
+            svg::line_chart(
+                "S3 lateness: receipt time − run_at (cumulative fraction of deliveries)",
+                "lateness, ms",
+                "fraction delivered",
+                &series,
+                x_max * 1.05,
+                1.0,
+            ),
+        ));
+    }
+    if wants("idle") {
+        eprintln!("S4/S5 idle");
+        bench.idle().await.context("S4 idle")?;
+    }
+    if wants("ceilings") {
+        eprintln!("ceilings");
+        bench.sql_ceiling().await.context("SQL ceiling")?;
+        bench.receiver_ceiling().await.context("receiver ceiling")?;
+    }
+    if let (Some(s2), Some(sql), Some(recv)) = (
+        bench.burndown_rate,
+        bench.sql_ceiling,
+        bench.receiver_ceiling,
+    ) {
+        let lower = sql.min(recv);
+        bench.report.row(
+            "S2 vs ceilings",
+            "S2 as a fraction of the lower ceiling",
+            format!("{:.0}% of {lower:.0}/s", s2 / lower * 100.0),
+            "—",
+            None,
+        );
+    }
+    Ok(())
+}
