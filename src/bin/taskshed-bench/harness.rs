@@ -131,7 +131,14 @@ impl Service {
             .append(true)
             .open(db.dir.join("taskshed.log"))?;
         let mut cmd = tokio::process::Command::new(&binary);
-        cmd.env("DATABASE_URL", &db.url)
+        // BENCH_URL_SUFFIX (e.g. `&options=-c%20plan_cache_mode%3Dforce_generic_plan`)
+        // lets an experiment change TaskShed's session settings without a rebuild.
+        let url = format!(
+            "{}{}",
+            db.url,
+            std::env::var("BENCH_URL_SUFFIX").unwrap_or_default()
+        );
+        cmd.env("DATABASE_URL", url)
             .env("TASKSHED_LISTEN", format!("127.0.0.1:{port}"))
             .env(
                 "TASKSHED_LOG",

@@ -219,6 +219,7 @@ impl Bench {
         )
         .await;
         self.db.reset().await?;
+        self.reset_statements().await?;
         let cpu0 = CpuSnapshot::take(service.pid, self.db.postmaster_pid());
         let secs = Duration::from_secs(self.sizes.single_secs);
         let mut driven = drive_for(
@@ -234,6 +235,7 @@ impl Bench {
         if driven.errors > 0 {
             bail!("single inserts: {:?}", driven.first_error);
         }
+        let statements = self.top_statements().await?;
         let rate = driven.ok() as f64 / driven.elapsed.as_secs_f64();
         let p50 = quantile(&mut driven.latencies_us, 0.5).unwrap_or(0) as f64;
         let p99 = quantile(&mut driven.latencies_us, 0.99).unwrap_or(0) as f64;
@@ -254,7 +256,7 @@ impl Bench {
         details.insert(
             "single".into(),
             json!({"req_per_s": rate, "requests": driven.ok(), "p50_us": p50, "p99_us": p99,
-                   "cpu_cores": cpu}),
+                   "cpu_cores": cpu, "statements": statements}),
         );
         self.report.detail("s1_insert", details.into());
         service.stop().await?;

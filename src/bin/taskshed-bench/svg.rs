@@ -32,9 +32,7 @@ fn step(span: f64, ticks: f64) -> f64 {
 }
 
 fn label(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{:.0}", v)
-    } else if v.fract().abs() < 1e-9 {
+    if v.abs() >= 1000.0 || v.fract().abs() < 1e-9 {
         format!("{v:.0}")
     } else {
         let s = format!("{v:.3}");
