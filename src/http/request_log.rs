@@ -21,7 +21,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        .unwrap_or_else(crate::domain::ids::random_uuid_hex);
     // The matched route template, never the raw path: raw paths carry ids and would give
     // metrics unbounded cardinality.
     let route = request

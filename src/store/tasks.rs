@@ -57,9 +57,9 @@ pub enum CreateOne {
     UnknownCallback,
 }
 
-/// Builds the shared insert statement for one or many tasks, bound as arrays (`UNNEST`).
-fn insert_statement(replace: bool, returning: &str) -> String {
-    let conflict = if replace {
+/// What an insert does when the task id exists.
+fn on_conflict(replace: bool) -> &'static str {
+    if replace {
         "do update set callback = excluded.callback, run_type = excluded.run_type, \
          run_at = excluded.run_at, due_at = excluded.due_at, interval_us = excluded.interval_us, \
          timezone = excluded.timezone, kwargs = excluded.kwargs, group_id = excluded.group_id, \
@@ -70,7 +70,13 @@ fn insert_statement(replace: bool, returning: &str) -> String {
          claimed_by = null, fence = t.fence + 1, updated_at = now(), finished_at = null"
     } else {
         "do nothing"
-    };
+    }
+}
+
+/// The batch insert, bound as arrays (`UNNEST`), with at most one wake-up and one
+/// revalidation notice for the whole statement. The caller checks callbacks beforehand
+/// ([`unknown_callbacks`]) rather than per row here.
+fn insert_many_statement(replace: bool) -> String {
     format!(
         "with input as ( \
            select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], \
@@ -83,9 +89,8 @@ fn insert_statement(replace: bool, returning: &str) -> String {
            select task_id, callback, run_type, run_at, run_at, interval_us, timezone, \
              kwargs::json, group_id, paused, case when paused then now() end, coalesce_missed \
            from input \
-           where exists (select 1 from callbacks c where c.name = input.callback) \
-           on conflict (task_id) {conflict} \
-           returning {returning}, (xmax = 0) as inserted \
+           on conflict (task_id) {} \
+           returning t.task_id, t.due_at, t.paused, (xmax = 0) as inserted \
          ), wake as ( \
            select pg_notify('taskshed_wake', \
              (extract(epoch from m) * 1000000)::bigint::text) \
@@ -95,11 +100,87 @@ fn insert_statement(replace: bool, returning: &str) -> String {
            select pg_notify('taskshed_revalidate', '') \
            where exists (select 1 from written where not inserted) \
          ) \
-         select written.*, (select count(*) from wake) + (select count(*) from revalidate) \
-           as notified \
-         from written"
+         select written.task_id, written.inserted, \
+           (select count(*) from wake) + (select count(*) from revalidate) as notified \
+         from written",
+        on_conflict(replace)
     )
 }
+
+/// The single-task insert: a plain `INSERT … SELECT … WHERE` (no arrays, no CTEs), the
+/// create path's hot statement. Notifications, when needed, follow it.
+fn insert_one_statement(replace: bool) -> String {
+    format!(
+        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
+           timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+         select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
+           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
+           $10::bool \
+         where exists (select 1 from callbacks c where c.name = $2::text) \
+         on conflict (task_id) {} \
+         returning {TASK_COLUMNS}, (xmax = 0) as inserted",
+        on_conflict(replace)
+    )
+}
+
+/// The optimistic batch insert: no `ON CONFLICT`, which costs PostgreSQL a speculative
+/// insertion per row (about twice the work of a plain insert, measured). If an id exists
+/// the statement fails whole with a unique violation and the upsert runs instead.
+const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type, run_at, \
+       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+     select task_id, callback, run_type, run_at, run_at, interval_us, timezone, kwargs::json, \
+       group_id, paused, case when paused then now() end, coalesce_missed \
+     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
+       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+       as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
+            paused, coalesce_missed)";
+
+/// The optimistic single insert (see [`INSERT_MANY_PLAIN`]); no row back means the
+/// callback is not registered.
+fn insert_one_plain_statement() -> String {
+    format!(
+        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
+           timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+         select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
+           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
+           $10::bool \
+         where exists (select 1 from callbacks c where c.name = $2::text) \
+         returning {TASK_COLUMNS}"
+    )
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "23505")
+}
+
+/// Sends one wake-up for tasks just written, if the earliest unpaused one is due within
+/// the horizon (plus a margin for clock skew, see [`WAKE_SKEW_MARGIN_SECS`]).
+async fn announce_due<'a>(
+    pool: &PgPool,
+    written: impl Iterator<Item = (&'a DateTime<Utc>, bool)>,
+    wake_horizon_secs: f64,
+) -> Result<(), sqlx::Error> {
+    let earliest = written
+        .filter(|(_, paused)| !paused)
+        .map(|(at, _)| *at)
+        .min();
+    let horizon =
+        chrono::TimeDelta::milliseconds(((wake_horizon_secs + WAKE_SKEW_MARGIN_SECS) * 1e3) as i64);
+    match earliest {
+        Some(at) if at < Utc::now() + horizon => {
+            notify(pool, "taskshed_wake", &at.timestamp_micros().to_string()).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How far beyond the wake horizon (by this host's clock) a single insert still sends a
+/// wake-up, so a few seconds of clock skew between this host and the database cannot
+/// leave a task unannounced that the delivery loop's safety poll would not see in time.
+const WAKE_SKEW_MARGIN_SECS: f64 = 10.0;
 
 /// The insert's array binds, one vector per column.
 struct InsertColumns {
@@ -145,25 +226,24 @@ impl InsertColumns {
         }
         cols
     }
+}
 
-    fn bind<'q, O>(
-        self,
-        query: sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>,
-        wake_horizon_secs: f64,
-    ) -> sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments> {
-        query
-            .bind(self.task_id)
-            .bind(self.callback)
-            .bind(self.run_type)
-            .bind(self.run_at)
-            .bind(self.interval_us)
-            .bind(self.timezone)
-            .bind(self.kwargs)
-            .bind(self.group_id)
-            .bind(self.paused)
-            .bind(self.coalesce)
-            .bind(wake_horizon_secs)
-    }
+/// Binds the ten column arrays, in statement order, to a `Query` or `QueryAs`.
+macro_rules! bind_columns {
+    ($query:expr, $cols:expr) => {{
+        let cols = $cols;
+        $query
+            .bind(cols.task_id)
+            .bind(cols.callback)
+            .bind(cols.run_type)
+            .bind(cols.run_at)
+            .bind(cols.interval_us)
+            .bind(cols.timezone)
+            .bind(cols.kwargs)
+            .bind(cols.group_id)
+            .bind(cols.paused)
+            .bind(cols.coalesce)
+    }};
 }
 
 #[derive(sqlx::FromRow)]
@@ -186,21 +266,57 @@ pub async fn insert_task(
     replace: bool,
     wake_horizon_secs: f64,
 ) -> Result<CreateOne, sqlx::Error> {
-    let sql = insert_statement(replace, TASK_COLUMNS);
-    let columns = InsertColumns::from_tasks(std::slice::from_ref(task));
-    let row: Option<WrittenRow> = columns
-        .bind(sqlx::query_as(&sql), wake_horizon_secs)
-        .fetch_optional(pool)
-        .await?;
-    if let Some(row) = row {
-        let outcome = if row.inserted {
-            WriteOutcome::Created
-        } else {
-            WriteOutcome::Replaced
+    macro_rules! bind_task {
+        ($query:expr) => {
+            $query
+                .bind(task.task_id.as_str())
+                .bind(task.callback.as_str())
+                .bind(task.run_type.as_str())
+                .bind(task.run_at)
+                .bind(task.interval.map(|i| i.as_micros()))
+                .bind(task.timezone.as_deref())
+                .bind(task.kwargs.as_str())
+                .bind(task.group_id.as_ref().map(Id::as_str))
+                .bind(task.paused)
+                .bind(task.coalesce)
         };
-        return Ok(CreateOne::Written(Box::new(row.task), outcome));
     }
-    // Nothing written: either the callback is unknown or the id exists (replace = false).
+    let plain: Result<Option<TaskRow>, sqlx::Error> =
+        bind_task!(sqlx::query_as(&insert_one_plain_statement()))
+            .fetch_optional(pool)
+            .await;
+    let (row, outcome) = match plain {
+        Ok(Some(row)) => (row, WriteOutcome::Created),
+        Ok(None) => return Ok(CreateOne::UnknownCallback),
+        Err(error) if is_unique_violation(&error) => {
+            let upserted: Option<WrittenRow> =
+                bind_task!(sqlx::query_as(&insert_one_statement(replace)))
+                    .fetch_optional(pool)
+                    .await?;
+            match upserted {
+                Some(row) if row.inserted => (row.task, WriteOutcome::Created),
+                Some(row) => {
+                    // The replaced task may have been claimed: its holder must drop it.
+                    notify(pool, "taskshed_revalidate", "").await?;
+                    (row.task, WriteOutcome::Replaced)
+                }
+                None => return no_row_written(pool, task).await,
+            }
+        }
+        Err(error) => return Err(error),
+    };
+    announce_due(
+        pool,
+        std::iter::once((&row.due_at, row.paused)),
+        wake_horizon_secs,
+    )
+    .await?;
+    Ok(CreateOne::Written(Box::new(row), outcome))
+}
+
+/// Nothing written by the upsert: either the callback is unknown or the id exists (and
+/// `replace_existing` is false).
+async fn no_row_written(pool: &PgPool, task: &NewTask) -> Result<CreateOne, sqlx::Error> {
     let callback_known: bool =
         sqlx::query_scalar("select exists (select 1 from callbacks where name = $1)")
             .bind(task.callback.as_str())
@@ -216,9 +332,9 @@ pub async fn insert_task(
 /// Creates many tasks in one statement; outcomes come back in input order.
 ///
 /// The caller has checked that task ids are distinct and callbacks registered
-/// ([`unknown_callbacks`]); a callback deleted in between leaves its tasks unwritten,
-/// reported as `Kept`... which cannot mislead, because deleting a callback is refused
-/// while tasks use it.
+/// ([`unknown_callbacks`]). A callback deleted in between (its deletion raced this
+/// insert's check) leaves tasks naming it; their attempts fail with
+/// `callback is not registered`, visible in their attempt history.
 pub async fn insert_tasks(
     pool: &PgPool,
     tasks: &[NewTask],
@@ -228,14 +344,28 @@ pub async fn insert_tasks(
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    // The statement's wake CTE reads `due_at` and `paused` from the written rows, so they
-    // must be returned even though only the id is used here.
-    let sql = insert_statement(replace, "t.task_id, t.due_at, t.paused");
-    let columns = InsertColumns::from_tasks(tasks);
-    let written: Vec<WrittenId> = columns
-        .bind(sqlx::query_as(&sql), wake_horizon_secs)
-        .fetch_all(pool)
-        .await?;
+    let plain = bind_columns!(
+        sqlx::query(INSERT_MANY_PLAIN),
+        InsertColumns::from_tasks(tasks)
+    )
+    .execute(pool)
+    .await;
+    match plain {
+        Ok(_) => {
+            let written = tasks.iter().map(|t| (&t.run_at, t.paused));
+            announce_due(pool, written, wake_horizon_secs).await?;
+            return Ok(vec![WriteOutcome::Created; tasks.len()]);
+        }
+        Err(error) if is_unique_violation(&error) => {}
+        Err(error) => return Err(error),
+    }
+    // Some ids exist: the upsert decides, per row, between created, replaced and kept.
+    let sql = insert_many_statement(replace);
+    let written: Vec<WrittenId> =
+        bind_columns!(sqlx::query_as(&sql), InsertColumns::from_tasks(tasks))
+            .bind(wake_horizon_secs)
+            .fetch_all(pool)
+            .await?;
     let by_id: std::collections::HashMap<&str, bool> = written
         .iter()
         .map(|w| (w.task_id.as_str(), w.inserted))
