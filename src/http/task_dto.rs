@@ -73,6 +73,9 @@ pub struct TaskSpec {
 }
 
 /// Body of `POST /v1/tasks`: a task plus what to do if its id exists.
+//
+// The fields repeat `TaskSpec`'s on purpose: serde cannot `flatten` into a struct that
+// denies unknown fields, and rejecting unknown fields is part of the API contract.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
