@@ -430,10 +430,21 @@ impl Bench {
         let cpu = cpu0.cores(&CpuSnapshot::take(service.pid, self.db.postmaster_pid()));
         let (rss, hwm) = memory_mib(service.pid);
         let statements = self.top_statements().await?;
+        // TaskShed's own view: lateness at the start of the attempt (before HTTP), to tell
+        // stalls before sending from stalls in the exchange.
+        let start_lateness = start_lateness_within(&service.base, &[0.001, 0.003, 0.01]).await;
         service.stop().await?;
         let receipts = self.receiver.take();
         let bad = self.receiver.take_bad_signatures();
         let (unique, duplicates) = distinct(&receipts, n);
+        // Worst lateness per second of due time: shows whether the tail is periodic.
+        let mut worst_per_second = vec![0i64; secs as usize + 1];
+        for r in receipts.iter().filter(|r| r.attempt == 1) {
+            let second = ((r.due_us - t0).max(0) / 1_000_000) as usize;
+            if let Some(worst) = worst_per_second.get_mut(second) {
+                *worst = (*worst).max((r.at_ns - r.due_us * 1000) / 1000);
+            }
+        }
         let mut late_us: Vec<i64> = receipts
             .iter()
             .filter(|r| r.attempt == 1 && (r.index as usize) < n)
@@ -473,7 +484,9 @@ impl Bench {
                    "bad_signatures": bad, "early": early, "min_us": min, "p50_us": p50,
                    "p99_us": p99, "p999_us": p999, "max_us": max, "cpu_cores": cpu,
                    "loading_s": loading.as_secs_f64(), "taskshed_rss_mib": rss,
-                   "taskshed_hwm_mib": hwm, "statements": statements}),
+                   "taskshed_hwm_mib": hwm, "statements": statements,
+                   "start_lateness_fraction_within_1_3_10_ms": start_lateness,
+                   "worst_lateness_us_per_second": worst_per_second}),
         );
         // CDF points (lateness in ms, fraction), thinned to at most ~2,000.
         let step = (late_us.len() / 2000).max(1);
@@ -733,4 +746,26 @@ impl Bench {
         );
         Ok(())
     }
+}
+
+/// From TaskShed's `/metrics`: the fraction of first attempts that started within each
+/// bound (seconds) of their `run_at`. Empty if the scrape fails.
+async fn start_lateness_within(base: &str, bounds: &[f64]) -> Vec<f64> {
+    let Ok(response) = reqwest::get(format!("{base}/metrics")).await else {
+        return Vec::new();
+    };
+    let text = response.text().await.unwrap_or_default();
+    let bucket = |le: &str| -> Option<f64> {
+        let prefix = format!("taskshed_delivery_lateness_seconds_bucket{{le=\"{le}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let Some(total) = bucket("+Inf").filter(|t| *t > 0.0) else {
+        return Vec::new();
+    };
+    bounds
+        .iter()
+        .filter_map(|b| bucket(&b.to_string()).map(|n| n / total))
+        .collect()
 }
