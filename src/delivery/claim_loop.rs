@@ -125,7 +125,7 @@ async fn claim(
 ) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
     let lease_margin_us = engine.config.lease_margin.as_micros() as i64;
     let claim = deliveries::claim_due(
-        &engine.pool,
+        &engine.claim_pool,
         &engine.config.instance,
         limit,
         look_ahead_us,
