@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::clock_anchor::ClockAnchor;
 use super::dispatch::Job;
 use super::engine::Engine;
 use crate::store::deliveries;
@@ -171,19 +172,22 @@ async fn claim(
     // before revalidation dropped the old claim) is replaced: its job will be skipped
     // when it fires, so its capacity is given back here, or it would leak for good.
     engine.release_capacity(superseded);
+    // Due times are on the database clock, so instance clocks don't matter; the anchor
+    // maps them onto ours without ever firing early (see `clock_anchor`).
+    let anchor = engine.choose_clock_anchor(ClockAnchor {
+        local: received,
+        db: claim.db_now,
+    });
+    let now = Instant::now();
     for task in claim.tasks {
-        // The wait is measured on the database clock, so instance clocks don't matter;
-        // it starts from when the answer arrived, so the timer can only err late.
-        let wait = (task.due_at - claim.db_now)
-            .to_std()
-            .unwrap_or(Duration::ZERO);
+        let fire_at = anchor.local_instant(task.due_at);
         let job = Job {
             task: Arc::new(task),
         };
-        if wait.is_zero() {
+        if fire_at <= now {
             let _ = engine.dispatch_tx.send(job);
         } else {
-            timed.push((received + wait, job));
+            timed.push((fire_at, job));
         }
     }
     if !timed.is_empty() {

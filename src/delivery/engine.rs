@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::clock_anchor::{AnchorChooser, ClockAnchor};
 use super::dispatch::{Job, Target};
 use super::sender::Sender;
 use super::timer::Timer;
@@ -69,6 +70,7 @@ pub struct Engine {
     /// Resolved callbacks by name; entries are dropped when a `taskshed_callback` hint
     /// says the callback changed, and all of them when hints may have been missed.
     callbacks: Mutex<HashMap<String, Option<Arc<Target>>>>,
+    clock_anchors: Mutex<AnchorChooser>,
 }
 
 impl Engine {
@@ -107,6 +109,14 @@ impl Engine {
         }
         self.resolve_callbacks(&[name.to_owned()]).await?;
         Ok(self.lock_callbacks().get(name).cloned().flatten())
+    }
+
+    /// The mapping from database time to local instants for a new claim's tasks.
+    pub fn choose_clock_anchor(&self, sample: ClockAnchor) -> ClockAnchor {
+        self.clock_anchors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .choose(sample, self.config.look_ahead)
     }
 
     pub fn forget_callback(&self, name: &str) {
@@ -179,6 +189,7 @@ pub fn spawn(
         dispatch_tx,
         deliveries: TaskTracker::new(),
         callbacks: Mutex::new(HashMap::new()),
+        clock_anchors: Mutex::new(AnchorChooser::default()),
     });
     let tasks = TaskTracker::new();
     let finisher_stop = CancellationToken::new();

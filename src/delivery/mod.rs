@@ -2,6 +2,7 @@
 //! recording results and retrying. [`engine`] explains how the pieces fit.
 
 pub mod claim_loop;
+pub mod clock_anchor;
 pub mod dispatch;
 pub mod engine;
 pub mod finisher;
