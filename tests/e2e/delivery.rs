@@ -61,6 +61,27 @@ async fn pool(database_url: &str) -> sqlx::PgPool {
         .expect("test pool")
 }
 
+/// A server that claims 2 s ahead, callback `hook` pointing at `path` on the receiver,
+/// and task `task_id` due in 1.5 s, already claimed by instance `a` and not yet sent.
+async fn claimed_unsent_task(
+    task_id: &str,
+    path: &str,
+) -> (Server, Receiver, sqlx::PgPool, DateTime<Utc>) {
+    let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
+    let pool = pool(&db).await;
+    server
+        .api
+        .callback("hook", &receiver.url(path), json!({}))
+        .await;
+    let (run_at, text) = at(1500);
+    server
+        .api
+        .create_task(json!({"callback": "hook", "task_id": task_id, "run_at": text}))
+        .await;
+    wait_claimed(&pool, task_id, "a").await;
+    (server, receiver, pool, run_at)
+}
+
 /// The task's row state as the delivery engine sees it.
 async fn claim_state(pool: &sqlx::PgPool, task_id: &str) -> (String, Option<String>) {
     sqlx::query_as("select status, claimed_by from tasks where task_id = $1")
@@ -317,18 +338,7 @@ async fn resuming_an_overdue_paused_task_fires_it_at_once() {
 
 #[tokio::test]
 async fn pausing_a_claimed_task_stops_its_send_until_resumed() {
-    let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
-    let pool = pool(&db).await;
-    server
-        .api
-        .callback("hook", &receiver.url("/hook"), json!({}))
-        .await;
-    let (run_at, text) = at(1500);
-    server
-        .api
-        .create_task(json!({"callback": "hook", "task_id": "pc", "run_at": text}))
-        .await;
-    wait_claimed(&pool, "pc", "a").await;
+    let (server, receiver, pool, run_at) = claimed_unsent_task("pc", "/hook").await;
     let reply = server
         .api
         .post("/v1/tasks/pause", json!({"task_ids": ["pc"]}))
@@ -359,18 +369,7 @@ async fn pausing_a_claimed_task_stops_its_send_until_resumed() {
 
 #[tokio::test]
 async fn moving_a_claimed_task_delivers_it_at_the_new_time_only() {
-    let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
-    let pool = pool(&db).await;
-    server
-        .api
-        .callback("hook", &receiver.url("/hook"), json!({}))
-        .await;
-    let (old, text) = at(1500);
-    server
-        .api
-        .create_task(json!({"callback": "hook", "task_id": "mv", "run_at": text}))
-        .await;
-    wait_claimed(&pool, "mv", "a").await;
+    let (server, receiver, _pool, old) = claimed_unsent_task("mv", "/hook").await;
     let (new, new_text) = at(3000);
     let reply = server
         .api
@@ -397,18 +396,7 @@ async fn moving_a_claimed_task_delivers_it_at_the_new_time_only() {
 
 #[tokio::test]
 async fn deleting_a_claimed_task_means_it_is_never_delivered() {
-    let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
-    let pool = pool(&db).await;
-    server
-        .api
-        .callback("hook", &receiver.url("/hook"), json!({}))
-        .await;
-    let (run_at, text) = at(1500);
-    server
-        .api
-        .create_task(json!({"callback": "hook", "task_id": "gone", "run_at": text}))
-        .await;
-    wait_claimed(&pool, "gone", "a").await;
+    let (server, receiver, _pool, run_at) = claimed_unsent_task("gone", "/hook").await;
     let reply = server.api.delete("/v1/tasks/gone").await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:#?}");
     assert!(
@@ -514,18 +502,7 @@ async fn moving_claimed_tasks_does_not_leak_capacity() {
 
 #[tokio::test]
 async fn re_registering_a_callback_re_points_claimed_tasks() {
-    let (db, server, receiver) = start(&[("TASKSHED_LOOK_AHEAD", "PT2S")]).await;
-    let pool = pool(&db).await;
-    server
-        .api
-        .callback("hook", &receiver.url("/old"), json!({}))
-        .await;
-    let (_, text) = at(1500);
-    server
-        .api
-        .create_task(json!({"callback": "hook", "task_id": "re", "run_at": text}))
-        .await;
-    wait_claimed(&pool, "re", "a").await;
+    let (server, receiver, _pool, _) = claimed_unsent_task("re", "/old").await;
     server
         .api
         .callback("hook", &receiver.url("/new"), json!({}))
