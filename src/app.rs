@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Role, WAKE_HORIZON};
 use crate::delivery::DeliveryConfig;
+use crate::store::create_batcher::CreateBatcher;
 
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
@@ -52,10 +53,12 @@ impl Database {
 
 /// Application state for a pool.
 pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
+    let wake_horizon_secs = WAKE_HORIZON.as_micros() as f64 / 1e6;
     AppState {
+        creates: CreateBatcher::start(pool.clone(), wake_horizon_secs),
         pool,
         metrics,
-        wake_horizon_secs: WAKE_HORIZON.as_micros() as f64 / 1e6,
+        wake_horizon_secs,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
     }
 }

@@ -51,7 +51,8 @@ pub async fn create_task(
 ) -> ApiResult<(StatusCode, Json<Task>)> {
     let (spec, replace) = request.split();
     let task = spec.into_new_task("").map_err(ApiError::validation)?;
-    match store::insert_task(&state.pool, &task, replace, state.wake_horizon_secs).await? {
+    let (task_id, callback) = (task.task_id.clone(), task.callback.clone());
+    match state.creates.create(task, replace).await? {
         CreateOne::Written(row, outcome) => {
             let status = if outcome == WriteOutcome::Created {
                 StatusCode::CREATED
@@ -64,10 +65,10 @@ pub async fn create_task(
             "task_exists",
             format!(
                 "a task with task_id {:?} exists and replace_existing is false",
-                task.task_id.as_str()
+                task_id.as_str()
             ),
         )),
-        CreateOne::UnknownCallback => Err(unknown_callback("callback", task.callback.as_str())),
+        CreateOne::UnknownCallback => Err(unknown_callback("callback", callback.as_str())),
     }
 }
 

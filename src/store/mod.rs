@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod callbacks;
+pub mod create_batcher;
 pub mod deliveries;
 pub mod notify;
 pub mod tasks;

@@ -197,7 +197,7 @@ struct InsertColumns {
 }
 
 impl InsertColumns {
-    fn from_tasks(tasks: &[NewTask]) -> Self {
+    fn from_tasks<'a>(tasks: impl ExactSizeIterator<Item = &'a NewTask>) -> Self {
         let n = tasks.len();
         let mut cols = InsertColumns {
             task_id: Vec::with_capacity(n),
@@ -346,7 +346,7 @@ pub async fn insert_tasks(
     }
     let plain = bind_columns!(
         sqlx::query(INSERT_MANY_PLAIN),
-        InsertColumns::from_tasks(tasks)
+        InsertColumns::from_tasks(tasks.iter())
     )
     .execute(pool)
     .await;
@@ -361,11 +361,13 @@ pub async fn insert_tasks(
     }
     // Some ids exist: the upsert decides, per row, between created, replaced and kept.
     let sql = insert_many_statement(replace);
-    let written: Vec<WrittenId> =
-        bind_columns!(sqlx::query_as(&sql), InsertColumns::from_tasks(tasks))
-            .bind(wake_horizon_secs)
-            .fetch_all(pool)
-            .await?;
+    let written: Vec<WrittenId> = bind_columns!(
+        sqlx::query_as(&sql),
+        InsertColumns::from_tasks(tasks.iter())
+    )
+    .bind(wake_horizon_secs)
+    .fetch_all(pool)
+    .await?;
     let by_id: std::collections::HashMap<&str, bool> = written
         .iter()
         .map(|w| (w.task_id.as_str(), w.inserted))
@@ -378,6 +380,58 @@ pub async fn insert_tasks(
             None => WriteOutcome::Kept,
         })
         .collect())
+}
+
+/// The statement behind group commit ([`super::create_batcher`]): creates the tasks of
+/// several independent single-create requests in one plain `INSERT`, and returns each
+/// written row. A task whose callback is not registered is left out of the result.
+const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_type, run_at, \
+       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+     select i.task_id, i.callback, i.run_type, i.run_at, i.run_at, i.interval_us, i.timezone, \
+       i.kwargs::json, i.group_id, i.paused, case when i.paused then now() end, \
+       i.coalesce_missed \
+     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
+       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+       as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
+            paused, coalesce_missed) \
+     where exists (select 1 from callbacks c where c.name = i.callback) \
+     returning ";
+
+/// Creates the tasks of several single-create requests in one statement (one transaction,
+/// one WAL flush). The statement is all or nothing: if any id
+/// exists (or two requests share one) it fails with a unique violation and nothing is
+/// written, and the caller falls back to [`insert_task`] per request, which decides
+/// created / replaced / 409 for each.
+///
+/// Returns the written rows (in no particular order); a task missing from them names an
+/// unregistered callback.
+pub async fn insert_coalesced(
+    pool: &PgPool,
+    tasks: &[&NewTask],
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{INSERT_COALESCED}{TASK_COLUMNS}"));
+    let rows: Vec<TaskRow> = bind_columns!(
+        sqlx::query_as(SQL.as_str()),
+        InsertColumns::from_tasks(tasks.iter().copied())
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Sends one wake-up for rows just written by [`insert_coalesced`], if one is due soon.
+pub async fn announce_written(
+    pool: &PgPool,
+    rows: &[TaskRow],
+    wake_horizon_secs: f64,
+) -> Result<(), sqlx::Error> {
+    announce_due(
+        pool,
+        rows.iter().map(|row| (&row.due_at, row.paused)),
+        wake_horizon_secs,
+    )
+    .await
 }
 
 /// The names among `names` that are not registered callbacks.

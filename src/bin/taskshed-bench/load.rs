@@ -2,7 +2,10 @@
 //! fixed number of keep-alive workers send them, timing each request.
 
 use axum::body::Bytes;
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, Uri};
 use chrono::{DateTime, SecondsFormat};
+use http_body_util::{BodyExt, Full};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,103 +70,63 @@ impl Driven {
 }
 
 /// Sends each body once, `concurrency` at a time.
-pub async fn drive_bodies(
-    client: &reqwest::Client,
-    url: &str,
-    bodies: Vec<Bytes>,
-    concurrency: usize,
-) -> Driven {
+pub async fn drive_bodies(url: &str, bodies: Vec<Bytes>, concurrency: usize) -> Driven {
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let source = move || {
         let i = next.fetch_add(1, Ordering::Relaxed);
         bodies.get(i).cloned()
     };
-    drive(client, url, Arc::new(source), concurrency, None).await
+    drive_with(url, Arc::new(source), concurrency, None, HeaderMap::new()).await
 }
 
 /// Sends `body` over and over for `duration`, `concurrency` at a time.
 pub async fn drive_for(
-    client: &reqwest::Client,
     url: &str,
     body: Bytes,
     concurrency: usize,
     duration: Duration,
-    headers: reqwest::header::HeaderMap,
+    headers: HeaderMap,
 ) -> Driven {
     let source = move || Some(body.clone());
-    drive_with(
-        client,
-        url,
-        Arc::new(source),
-        concurrency,
-        Some(duration),
-        headers,
-    )
-    .await
-}
-
-async fn drive(
-    client: &reqwest::Client,
-    url: &str,
-    source: Arc<dyn Fn() -> Option<Bytes> + Send + Sync>,
-    concurrency: usize,
-    duration: Option<Duration>,
-) -> Driven {
-    drive_with(
-        client,
-        url,
-        source,
-        concurrency,
-        duration,
-        Default::default(),
-    )
-    .await
+    drive_with(url, Arc::new(source), concurrency, Some(duration), headers).await
 }
 
 async fn drive_with(
-    client: &reqwest::Client,
     url: &str,
     source: Arc<dyn Fn() -> Option<Bytes> + Send + Sync>,
     concurrency: usize,
     duration: Option<Duration>,
-    headers: reqwest::header::HeaderMap,
+    headers: HeaderMap,
 ) -> Driven {
+    let uri: Uri = url.parse().expect("a valid load URL");
+    let authority = uri.authority().expect("a URL with a host").clone();
     let start = Instant::now();
     let deadline = duration.map(|d| start + d);
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let client = client.clone();
-        let url = url.to_owned();
+        let (uri, authority) = (uri.clone(), authority.clone());
         let source = source.clone();
         let headers = headers.clone();
         workers.push(tokio::spawn(async move {
             let mut out = Driven::default();
+            let mut sender = match connect(&authority).await {
+                Ok(sender) => sender,
+                Err(e) => {
+                    out.errors += 1;
+                    out.first_error = Some(e.to_string());
+                    return out;
+                }
+            };
             while deadline.is_none_or(|d| Instant::now() < d) {
                 let Some(body) = source() else { break };
                 let sent = Instant::now();
-                let result = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .headers(headers.clone())
-                    .body(body)
-                    .send()
-                    .await;
-                let result = match result {
-                    Ok(r) if r.status().is_success() || r.status().as_u16() == 204 => {
-                        r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
-                    }
-                    Ok(r) => {
-                        let status = r.status();
-                        Err(format!("{status}: {}", r.text().await.unwrap_or_default()))
-                    }
-                    Err(e) => Err(e.to_string()),
-                };
-                match result {
+                match post(&mut sender, &uri, &authority, &headers, body).await {
                     Ok(()) => out.latencies_us.push(sent.elapsed().as_micros() as u64),
                     Err(e) => {
                         out.errors += 1;
                         out.first_error.get_or_insert(e);
+                        break;
                     }
                 }
             }
@@ -182,6 +145,53 @@ async fn drive_with(
     }
     all.elapsed = start.elapsed();
     all
+}
+
+/// One keep-alive HTTP/1.1 connection per load worker, driven by hyper directly: no
+/// pool, no URL parsing per request, so the load tool takes as little of the two cores
+/// as it can from the service under test.
+async fn connect(
+    authority: &Authority,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// Sends one POST and reads the whole response; anything but 2xx is an error.
+async fn post(
+    sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    uri: &Uri,
+    authority: &Authority,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(), String> {
+    let mut request = hyper::Request::post(uri.path())
+        .header(hyper::header::HOST, authority.as_str())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(body))
+        .map_err(|e| e.to_string())?;
+    request.headers_mut().extend(headers.clone());
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+    }
 }
 
 /// The `q`-quantile (0..=1) of unsorted samples.

@@ -147,7 +147,7 @@ impl Bench {
             .map(|first| batch_body(prefix, first, 1000.min(n - first), run_at_us))
             .collect();
         let url = format!("{}/v1/tasks/batch", service.base);
-        let driven = drive_bodies(&self.client, &url, bodies, BATCH_CLIENTS).await;
+        let driven = drive_bodies(&url, bodies, BATCH_CLIENTS).await;
         if driven.errors > 0 {
             bail!("loading tasks failed: {:?}", driven.first_error);
         }
@@ -169,11 +169,10 @@ impl Bench {
             };
             let body = batch_body("", 0, size, |_| far);
             // Warm connections and plans, then start from an empty table.
-            drive_bodies(&self.client, &url, vec![body.clone(); 20], BATCH_CLIENTS).await;
+            drive_bodies(&url, vec![body.clone(); 20], BATCH_CLIENTS).await;
             self.db.reset().await?;
             let cpu0 = CpuSnapshot::take(service.pid, self.db.postmaster_pid());
-            let mut driven =
-                drive_bodies(&self.client, &url, vec![body; requests], BATCH_CLIENTS).await;
+            let mut driven = drive_bodies(&url, vec![body; requests], BATCH_CLIENTS).await;
             let cpu = cpu0.cores(&CpuSnapshot::take(service.pid, self.db.postmaster_pid()));
             if driven.errors > 0 {
                 bail!("batch insert of {size}: {:?}", driven.first_error);
@@ -209,28 +208,12 @@ impl Bench {
             .to_string(),
         );
         let warm = Duration::from_secs(1);
-        drive_for(
-            &self.client,
-            &url,
-            body.clone(),
-            SINGLE_CLIENTS,
-            warm,
-            Default::default(),
-        )
-        .await;
+        drive_for(&url, body.clone(), SINGLE_CLIENTS, warm, Default::default()).await;
         self.db.reset().await?;
         self.reset_statements().await?;
         let cpu0 = CpuSnapshot::take(service.pid, self.db.postmaster_pid());
         let secs = Duration::from_secs(self.sizes.single_secs);
-        let mut driven = drive_for(
-            &self.client,
-            &url,
-            body,
-            SINGLE_CLIENTS,
-            secs,
-            Default::default(),
-        )
-        .await;
+        let mut driven = drive_for(&url, body, SINGLE_CLIENTS, secs, Default::default()).await;
         let cpu = cpu0.cores(&CpuSnapshot::take(service.pid, self.db.postmaster_pid()));
         if driven.errors > 0 {
             bail!("single inserts: {:?}", driven.first_error);
@@ -690,7 +673,7 @@ impl Bench {
 
     /// Ceiling (b): the receiver alone, under keep-alive POSTs shaped like deliveries.
     pub async fn receiver_ceiling(&mut self) -> anyhow::Result<()> {
-        use reqwest::header::{HeaderMap, HeaderValue};
+        use axum::http::{HeaderMap, HeaderValue};
         let body = br#"{"due_us":0}"#;
         let secret = taskshed::delivery::signing::SigningSecret::parse(SECRET)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -709,7 +692,6 @@ impl Bench {
         let secs = Duration::from_secs(self.sizes.receiver_secs);
         let url = self.receiver.url.clone();
         drive_for(
-            &self.client,
             &url,
             Bytes::from_static(body),
             RECEIVER_CLIENTS,
@@ -719,7 +701,6 @@ impl Bench {
         .await;
         self.receiver.take();
         let driven = drive_for(
-            &self.client,
             &url,
             Bytes::from_static(body),
             RECEIVER_CLIENTS,
@@ -733,7 +714,7 @@ impl Bench {
         self.receiver_ceiling = Some(rate);
         self.report.row(
             "Ceiling",
-            &format!("receiver alone, {RECEIVER_CLIENTS} keep-alive reqwest clients in-process"),
+            &format!("receiver alone, {RECEIVER_CLIENTS} keep-alive hyper connections in-process"),
             format!("{rate:.0} req/s"),
             "—",
             None,
