@@ -15,9 +15,10 @@ use super::signing::SigningSecret;
 use crate::metrics::DeliveryOutcome;
 use crate::store::deliveries::{CallbackTarget, ClaimedTask};
 
-/// A callback resolved for delivery, parsed once per claim batch.
+/// A callback resolved for delivery, parsed once when it is cached (not per attempt).
 pub struct Target {
-    pub url: String,
+    /// `None` if the stored URL does not parse (then attempts fail without sending).
+    pub url: Option<reqwest::Url>,
     pub timeout: Duration,
     pub headers: Vec<(String, String)>,
     pub policy: RetryPolicy,
@@ -29,7 +30,7 @@ impl From<CallbackTarget> for Target {
     fn from(c: CallbackTarget) -> Self {
         let micros = |us: i64| Duration::from_micros(us.max(0) as u64);
         Target {
-            url: c.url,
+            url: reqwest::Url::parse(&c.url).ok(),
             timeout: micros(c.timeout_us),
             headers: c.headers.0.into_iter().collect(),
             policy: RetryPolicy {
@@ -111,7 +112,7 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
     let (outcome, decision) = match target.as_deref() {
         Some(Target {
             secret: Some(secret),
-            url,
+            url: Some(url),
             timeout,
             headers,
             policy,
@@ -137,11 +138,17 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
             let decision = policy.decide(attempt as u32, &outcome, &mut rand::thread_rng());
             (outcome, decision)
         }
-        _ => {
-            // The callback vanished (or its secret is unusable): nothing to send to.
+        unusable => {
+            // The callback vanished, or its stored URL or secret is unusable (registration
+            // validates both, so only a hand-edited row gets here): nothing to send to.
+            let why = if unusable.is_some() {
+                "callback URL or secret is not usable"
+            } else {
+                "callback is not registered"
+            };
             let outcome = AttemptOutcome {
                 status: None,
-                error: Some(AttemptError::Invalid("callback is not registered".into())),
+                error: Some(AttemptError::Invalid(why.into())),
                 duration: Duration::ZERO,
                 response_prefix: None,
                 retry_after: None,
