@@ -2,6 +2,7 @@
 //! shutdown token is cancelled.
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -96,6 +97,15 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         Role::All | Role::Api => crate::http::router(state),
     };
     let server_shutdown = shutdown.clone();
+    // axum leaves Nagle's algorithm on. Answers are written whole, so it rarely bites
+    // (S1 and a 320 KB list measured the same either way), but a small segment sent
+    // behind unacknowledged data can wait for the client's delayed ACK (up to 40 ms on
+    // Linux); servers meant for request/response traffic turn it off, as we do.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on an accepted connection");
+        }
+    });
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
         .await;
