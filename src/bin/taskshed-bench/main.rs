@@ -5,6 +5,7 @@
 //! ```text
 //! cargo build --release && cargo run --release --bin taskshed-bench -- all
 //! cargo run --release --bin taskshed-bench -- --quick all      # small sizes, ~1 minute
+//! cargo run --release --bin taskshed-bench -- --repeat 3 lateness  # rounds side by side
 //! ```
 //! Scenarios: `insert` (S1), `burndown` (S2, S5 under load), `lateness` (S3),
 //! `idle` (S4, S5 idle), `ceilings`, or `all`. TaskShed tuning variables
@@ -44,6 +45,10 @@ struct Args {
     /// Lateness rates to run (tasks due per second).
     #[arg(long, value_delimiter = ',', default_value = "1000,5000")]
     rates: Vec<usize>,
+    /// Run the chosen scenarios this many times in a row and report every round side by
+    /// side (JSON details and charts are from the last round).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    repeat: u32,
 }
 
 fn machine() -> Vec<(String, String)> {
@@ -116,9 +121,19 @@ async fn main() -> anyhow::Result<()> {
         sql_ceiling: None,
         receiver_ceiling: None,
     };
-    let outcome = run(&mut bench, &args, &wants).await;
-    if let Err(error) = &outcome {
-        eprintln!("benchmark failed: {error:#}");
+    let mut rounds = Vec::new();
+    let mut outcome = Ok(());
+    for round in 1..=args.repeat {
+        if args.repeat > 1 {
+            eprintln!("round {round} of {}", args.repeat);
+        }
+        bench.charts.clear();
+        outcome = run(&mut bench, &args, &wants).await;
+        rounds.push(bench.report.take_rows());
+        if let Err(error) = &outcome {
+            eprintln!("benchmark failed: {error:#}");
+            break;
+        }
     }
 
     let mut environment = machine();
@@ -133,7 +148,12 @@ async fn main() -> anyhow::Result<()> {
         text.push_str(&format!("- {k} = {v}\n"));
     }
     text.push_str("\n## Results\n\n");
-    text.push_str(&bench.report.markdown());
+    if rounds.len() == 1 {
+        bench.report.rows = rounds.pop().unwrap_or_default();
+        text.push_str(&bench.report.markdown());
+    } else {
+        text.push_str(&report::markdown_rounds(&rounds));
+    }
     println!("{text}");
     std::fs::write(args.out.join("results.md"), &text)?;
     bench.report.detail(
