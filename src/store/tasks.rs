@@ -107,18 +107,20 @@ fn insert_many_statement(replace: bool) -> String {
     )
 }
 
-/// The single-task insert: a plain `INSERT … SELECT … WHERE` (no arrays, no CTEs), the
-/// create path's hot statement. Notifications, when needed, follow it.
+/// The single-task insert without its conflict clause: a plain `INSERT … SELECT … WHERE`
+/// (no arrays, no CTEs), the create path's hot statement; no row means the callback is
+/// not registered.
+const INSERT_ONE: &str = "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
+       interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+     select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
+       $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
+       $10::bool \
+     where exists (select 1 from callbacks c where c.name = $2::text)";
+
+/// The single-task upsert. Notifications, when needed, follow it.
 fn insert_one_statement(replace: bool) -> String {
     format!(
-        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
-           timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-         select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
-           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
-           $10::bool \
-         where exists (select 1 from callbacks c where c.name = $2::text) \
-         on conflict (task_id) {} \
-         returning {TASK_COLUMNS}, (xmax = 0) as inserted",
+        "{INSERT_ONE} on conflict (task_id) {} returning {TASK_COLUMNS}, (xmax = 0) as inserted",
         on_conflict(replace)
     )
 }
@@ -138,15 +140,7 @@ const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type,
 /// The optimistic single insert (see [`INSERT_MANY_PLAIN`]); no row back means the
 /// callback is not registered.
 fn insert_one_plain_statement() -> String {
-    format!(
-        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
-           timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-         select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
-           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
-           $10::bool \
-         where exists (select 1 from callbacks c where c.name = $2::text) \
-         returning {TASK_COLUMNS}"
-    )
+    format!("{INSERT_ONE} returning {TASK_COLUMNS}")
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
