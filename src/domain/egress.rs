@@ -53,7 +53,7 @@ use std::str::FromStr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-/// The two egress modes of `--egress` [`TASKSHED_EGRESS`].
+/// The two egress modes of `--egress` (`TASKSHED_EGRESS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EgressMode {
     /// Refuse only what is never a receiver (metadata, link-local, multicast, …).
@@ -616,6 +616,37 @@ mod tests {
             "2001:0:a9fe:a9fe:8000:63bf:f7f7:f7f7",
             Some(LinkLocal),
             Some(LinkLocal),
+        ),
+        // first and last address of each embedding range, and just outside
+        ("::ffff:0:0", Some(Unspecified), Some(Unspecified)),
+        ("::ffff:ffff:ffff", Some(Broadcast), Some(Broadcast)),
+        ("::fffe:ffff:ffff", None, None),
+        ("::0.0.0.2", Some(Unspecified), Some(Unspecified)),
+        ("::255.255.255.255", Some(Broadcast), Some(Broadcast)),
+        ("2002::", Some(Unspecified), Some(Unspecified)),
+        (
+            "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            Some(Broadcast),
+            Some(Broadcast),
+        ),
+        ("2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", None, None),
+        ("2003::", None, None),
+        ("64:ff9b::", Some(Unspecified), Some(Unspecified)),
+        ("64:ff9b::ffff:ffff", Some(Broadcast), Some(Broadcast)),
+        ("64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", None, None),
+        ("64:ff9b:0:0:0:1::", None, None),
+        // Teredo's first address has server 0.0.0.0, its last server 255.255.255.255.
+        ("2001::", Some(Unspecified), Some(Unspecified)),
+        (
+            "2001:0:ffff:ffff:ffff:ffff:ffff:ffff",
+            Some(Broadcast),
+            Some(Broadcast),
+        ),
+        // a client of 0.0.0.0 is refused even with a public server
+        (
+            "2001:0:4136:e378:8000:63bf:ffff:ffff",
+            Some(Unspecified),
+            Some(Unspecified),
         ),
         // just outside Teredo's /32
         ("2001:1::a00:1", None, None),

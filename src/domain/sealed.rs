@@ -1,5 +1,5 @@
 //! Secrets at rest (API.md, "Secrets"): signing secrets and static header values are
-//! stored sealed with an AEAD under `--encryption-key` [`TASKSHED_ENCRYPTION_KEY`], or as
+//! stored sealed with an AEAD under `--encryption-key` (`TASKSHED_ENCRYPTION_KEY`), or as
 //! they are when no key is configured.
 //!
 //! # Cipher
