@@ -204,8 +204,12 @@ async fn accept_loop(
             _ = stop.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
-                // Out of descriptors or similar: keep serving the connections we have.
-                Err(_) => continue,
+                // Out of descriptors: accept fails at once until one is freed, so back off
+                // instead of spinning, and keep serving the connections we have.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
             },
         };
         seen.connections.fetch_add(1, Ordering::SeqCst);

@@ -118,7 +118,12 @@ impl SlowReceiver {
                     if acceptor.stopping.load(Ordering::SeqCst) {
                         return;
                     }
-                    let Ok(stream) = stream else { continue };
+                    let Ok(stream) = stream else {
+                        // Out of descriptors: accept fails at once until one is freed, so
+                        // back off instead of spinning.
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    };
                     let open = OpenRequest::open(&acceptor.open);
                     if queue.send((stream, Instant::now(), open)).is_err() {
                         return;
@@ -440,7 +445,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrency_probe_measures_requests_in_flight_together() {
-        let probe = ConcurrencyProbe::start(Duration::from_millis(300)).await;
+        let probe = ConcurrencyProbe::start(Duration::from_millis(500)).await;
         let client = reqwest::Client::new();
         let sends = (0..5).map(|i| post(&client, probe.url("/hook"), format!("t{i}")));
         let statuses = futures_util::future::join_all(sends).await;

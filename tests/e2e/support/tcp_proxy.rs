@@ -13,6 +13,14 @@
 //!   in the proxy and in kernel buffers, and flow on after [`TcpProxy::resume`].
 //! - [`TcpProxy::sever`] closes every current connection (FIN to both sides), as a crashed
 //!   PostgreSQL would; the proxy keeps accepting new ones.
+//!
+//! What a pause does not model: the proxy's own kernel still ACKs TCP keepalive probes and
+//! data (until its buffers fill), so TCP keepalive and `TCP_USER_TIMEOUT` on the instance
+//! will not fire, and PostgreSQL never sees the query, so `statement_timeout` will not
+//! either. A paused proxy is detected only by client-side deadlines (a timeout around
+//! queries, the pool's acquire timeout, a health check with a deadline). Dropping packets
+//! for real needs firewall rules in a network namespace, which a test should not impose
+//! on a shared machine.
 
 use sqlx::postgres::PgConnectOptions;
 use std::net::SocketAddr;
@@ -228,7 +236,12 @@ async fn accept_loop(
             _ = stop.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok((client, _)) => client,
-                Err(_) => continue,
+                // Out of descriptors: accept fails at once until one is freed, so back off
+                // instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
             },
         };
         controls.accepted.fetch_add(1, Ordering::SeqCst);
