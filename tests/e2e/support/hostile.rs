@@ -7,9 +7,9 @@
 //! normalise most of these, so each receiver here writes its HTTP/1.1 bytes by hand on a
 //! tokio `TcpListener`.
 //!
-//! Every receiver reads one request per connection (head and `Content-Length` body, so
-//! the request is recorded even when the answer is hostile), counts connections and
-//! requests, and then misbehaves. Well-formed answers carry `connection: close`, so each
+//! Every receiver but [`Hostility::CloseImmediately`] reads one request per connection
+//! (head and `Content-Length` body, so the request is recorded even when the answer is
+//! hostile) and then misbehaves; all count connections and requests. Well-formed answers carry `connection: close`, so each
 //! delivery attempt is its own connection and the counters match attempts one to one.
 //! Tests wait on the counters through a `watch` channel, never by sleeping.
 
