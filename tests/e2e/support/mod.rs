@@ -3,5 +3,10 @@
 
 pub mod app;
 pub mod database;
+pub mod hostile;
+pub mod ledger;
+pub mod pg_control;
 pub mod receiver;
 pub mod server;
+pub mod slow_receiver;
+pub mod tcp_proxy;
