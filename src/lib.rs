@@ -1,7 +1,10 @@
 //! TaskShed: a durable, multi-instance task scheduler over HTTP, on PostgreSQL.
 //!
 //! Module map (dependencies point down the list's layers: `http` → `create_batcher` →
-//! `store` → `domain`; `delivery` → `store`; only `store` contains SQL):
+//! `store` → `domain`; `delivery` → `store`; only `store` contains SQL. Two edges outside
+//! that shape: `config` reads the wake horizon from `store::notify` (the poll interval
+//! may not exceed it), and `http` still takes new signing secrets from
+//! `delivery::signing` until the secret type moves to `domain`):
 //! - [`config`]: command line and environment, validated once (the instance id resolved
 //!   once).
 //! - [`app`]: builds the pool, router and delivery loop and runs them until shutdown.
