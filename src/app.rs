@@ -8,9 +8,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, Role, WAKE_HORIZON};
+use crate::config::{Config, Role};
+use crate::create_batcher::CreateBatcher;
 use crate::delivery::DeliveryConfig;
-use crate::store::create_batcher::CreateBatcher;
 
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
@@ -54,12 +54,10 @@ impl Database {
 
 /// Application state for a pool.
 pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
-    let wake_horizon_secs = WAKE_HORIZON.as_micros() as f64 / 1e6;
     AppState {
-        creates: CreateBatcher::start(pool.clone(), wake_horizon_secs),
+        creates: CreateBatcher::start(pool.clone()),
         pool,
         metrics,
-        wake_horizon_secs,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
     }
 }
@@ -119,7 +117,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
 /// The delivery engine's settings from the configuration.
 pub fn delivery_config(config: &Config) -> DeliveryConfig {
     DeliveryConfig {
-        instance: config.instance_id(),
+        instance: config.instance_id().to_owned(),
         max_in_flight: config.max_in_flight as usize,
         claim_batch: config.claim_batch as usize,
         look_ahead: config.look_ahead.as_std(),

@@ -6,10 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::domain::duration::IsoDuration;
-
-/// Longest safety poll: statements notify delivery loops about tasks due within this
-/// horizon, so the loop must look at the database at least this often to see the rest.
-pub const WAKE_HORIZON: IsoDuration = IsoDuration::from_secs(60);
+use crate::store::notify::WAKE_HORIZON;
 
 #[derive(Debug, Parser)]
 #[command(name = "taskshed", version, about = "A durable, multi-instance task scheduler over HTTP, on PostgreSQL.", long_about = None)]
@@ -106,6 +103,12 @@ pub struct Config {
     #[arg(long, env = "TASKSHED_INSTANCE_ID")]
     pub instance_id: Option<String>,
 
+    /// The name used when `--instance-id` is not given: drawn once, when the command line
+    /// is parsed, so every use in this process (leases, attempt records, the final
+    /// release) names the same instance.
+    #[arg(skip = generated_instance_id())]
+    generated_instance_id: String,
+
     /// Most tasks this process holds at once: claimed and waiting for their instant,
     /// being delivered, or being recorded.
     #[arg(long, env = "TASKSHED_MAX_IN_FLIGHT", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -170,13 +173,20 @@ impl Config {
         Ok(())
     }
 
-    pub fn instance_id(&self) -> String {
-        self.instance_id.clone().unwrap_or_else(|| {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_owned())
-                .unwrap_or_else(|_| "host".to_owned());
-            let suffix: u32 = rand::random::<u32>() % 0x10000;
-            format!("{host}-{}-{suffix:04x}", std::process::id())
-        })
+    /// This instance's name: `--instance-id`, or the one generated at parse time. The same
+    /// at every call.
+    pub fn instance_id(&self) -> &str {
+        self.instance_id
+            .as_deref()
+            .unwrap_or(&self.generated_instance_id)
     }
+}
+
+/// host-pid-random, for an instance started without `--instance-id`.
+fn generated_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".to_owned());
+    let suffix: u32 = rand::random::<u32>() % 0x10000;
+    format!("{host}-{}-{suffix:04x}", std::process::id())
 }

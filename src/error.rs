@@ -1,8 +1,10 @@
 //! The API error type and its RFC 9457 `application/problem+json` rendering.
 //!
 //! Every failure a handler can meet becomes an [`ApiError`] with a stable snake_case
-//! `code`. Server-side failures are logged once here, with their cause, and answered with
-//! a generic 500/503 that carries no internal detail.
+//! `code`. Server-side failures are answered with a generic 500/503 that carries no
+//! internal detail; their cause travels to the request log in the response's extensions
+//! ([`ServerErrorCause`]), which logs it once, inside the request span, so the cause and
+//! the request id are on one line.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -61,7 +63,14 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// For server-side failures: what went wrong, for the log, never for the client.
+    cause: Option<String>,
 }
+
+/// The cause of a 5xx answer, attached to the response for the request log
+/// (`http::request_log`), which logs it with the request id.
+#[derive(Debug, Clone)]
+pub struct ServerErrorCause(pub String);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -72,6 +81,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            cause: None,
         }
     }
 
@@ -86,6 +96,7 @@ impl ApiError {
             code: "validation_failed",
             detail,
             errors,
+            cause: None,
         }
     }
 
@@ -101,6 +112,7 @@ impl ApiError {
             code,
             detail: format!("{}: {}", error.field, error.message),
             errors: vec![error],
+            cause: None,
         }
     }
 
@@ -112,14 +124,19 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
-    /// A server-side failure: logged here with its cause, answered without it.
+    /// A server-side failure: answered without its cause, which the request log logs.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "an internal error occurred; it has been logged",
         )
+        .caused_by(cause)
+    }
+
+    fn caused_by(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
     }
 
     pub fn to_problem(&self) -> Problem {
@@ -137,14 +154,12 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::error!(error = %error, "database unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "the database is unavailable; retry later",
-                )
-            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database is unavailable; retry later",
+            )
+            .caused_by(format!("database unavailable: {error}")),
             _ => Self::internal(error),
         }
     }
@@ -153,11 +168,15 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.to_problem()).unwrap_or_default();
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(ServerErrorCause(cause));
+        }
+        response
     }
 }

@@ -17,13 +17,6 @@ fn name_param(raw: &str) -> ApiResult<Id> {
     Id::parse(raw).map_err(|m| ApiError::validation(vec![FieldError::new("name", m)]))
 }
 
-/// Tells delivery loops to drop their cached copy, so tasks they already claimed use the
-/// new registration on their next attempt.
-async fn announce_change(state: &AppState, name: &str) -> ApiResult<()> {
-    crate::store::tasks::notify(&state.pool, crate::store::notify::CALLBACK_CHANNEL, name).await?;
-    Ok(())
-}
-
 fn callback_not_found(name: &str) -> ApiError {
     ApiError::not_found("callback_not_found", format!("no callback named {name:?}"))
 }
@@ -51,7 +44,6 @@ pub async fn register_callback(
     let callback = spec.into_new_callback(name).map_err(ApiError::validation)?;
     let generated = crate::delivery::signing::generate_secret();
     let (row, created) = store::upsert_callback(&state.pool, &callback, &generated).await?;
-    announce_change(&state, &row.name).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -121,10 +113,7 @@ pub async fn delete_callback(
 ) -> ApiResult<StatusCode> {
     let name = name_param(&name)?;
     match store::delete_callback(&state.pool, name.as_str()).await? {
-        DeleteCallback::Deleted => {
-            announce_change(&state, name.as_str()).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
+        DeleteCallback::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteCallback::InUse(n) => Err(ApiError::conflict(
             "callback_in_use",
             format!(

@@ -23,19 +23,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_scalar::{Scalar, Servable};
 
+use crate::create_batcher::CreateBatcher;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::create_batcher::CreateBatcher;
 
 /// Everything a handler needs.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
-    /// Group commit for `POST /v1/tasks` (see [`crate::store::create_batcher`]).
+    /// Group commit for `POST /v1/tasks` (see [`crate::create_batcher`]).
     pub creates: CreateBatcher,
     pub metrics: Arc<Metrics>,
-    /// Statements notify delivery loops only for tasks due within this many seconds.
-    pub wake_horizon_secs: f64,
     pub max_body_bytes: usize,
 }
 

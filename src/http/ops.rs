@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::metrics::BACKLOG_COUNT_CAP;
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +54,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(&state.pool).await;
+    let backlog = match crate::store::backlog::count_due(&state.pool, BACKLOG_COUNT_CAP).await {
+        Ok(n) => Some(n),
+        Err(error) => {
+            tracing::warn!(%error, "could not count the due backlog");
+            None
+        }
+    };
+    let body = state.metrics.render(backlog);
     (
         [(
             header::CONTENT_TYPE,

@@ -1,7 +1,6 @@
 //! `limit` and `cursor` query parameters shared by every list endpoint.
 
 use crate::error::{ApiError, FieldError};
-use crate::store::cursor;
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -75,5 +74,24 @@ pub fn next_cursor(more: bool, last: Option<&str>) -> Option<String> {
         last.map(cursor::encode)
     } else {
         None
+    }
+}
+
+/// Opaque pagination cursors: the last key of the previous page, hex-encoded so clients
+/// don't come to depend on its shape.
+mod cursor {
+    pub fn encode(key: &str) -> String {
+        key.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn decode(cursor: &str) -> Option<String> {
+        if cursor.len() % 2 != 0 || cursor.is_empty() {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> = (0..cursor.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+            .collect();
+        String::from_utf8(bytes?).ok()
     }
 }

@@ -1,6 +1,9 @@
 //! Per-request observability: a request id (taken from `x-request-id` or generated) on a
 //! span around the request, so every log line inside it carries the id; the id echoed in
 //! the response; counts and latencies by matched route.
+//!
+//! Server errors are logged here and nowhere else: once per request, in its span, with
+//! the cause the handler's [`crate::error::ApiError`] attached ([`ServerErrorCause`]).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -10,6 +13,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use super::AppState;
+use crate::error::ServerErrorCause;
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -38,9 +42,11 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     state.metrics.http_request(&method, &route, status, elapsed);
     span.in_scope(|| {
         if status >= 500 {
-            tracing::warn!(
+            let cause = response.extensions_mut().remove::<ServerErrorCause>();
+            tracing::error!(
                 status,
                 elapsed_ms = elapsed.as_secs_f64() * 1e3,
+                error = cause.as_ref().map_or("unknown", |c| c.0.as_str()),
                 "request failed"
             );
         } else {

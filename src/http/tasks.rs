@@ -153,8 +153,7 @@ pub async fn create_tasks(
         return Err(error);
     }
     let replace = request.replace_existing.unwrap_or(true);
-    let outcomes =
-        store::insert_tasks(&state.pool, &tasks, replace, state.wake_horizon_secs).await?;
+    let outcomes = store::insert_tasks(&state.pool, &tasks, replace).await?;
     let results = tasks
         .into_iter()
         .zip(outcomes)
@@ -309,7 +308,7 @@ pub async fn update_task(
     let patch = request
         .into_patch(RunType::from_db(&current.run_type))
         .map_err(ApiError::validation)?;
-    let (row, was_claimed) = match store::patch_task(&state.pool, &id, &patch).await? {
+    let row = match store::patch_task(&state.pool, &id, &patch).await? {
         Some(patched) => patched,
         None => {
             return Err(match store::get_task(&state.pool, id.as_str()).await? {
@@ -318,17 +317,6 @@ pub async fn update_task(
             })
         }
     };
-    if was_claimed {
-        store::notify(&state.pool, crate::store::notify::REVALIDATE_CHANNEL, "").await?;
-    }
-    if !row.paused {
-        store::notify(
-            &state.pool,
-            crate::store::notify::WAKE_CHANNEL,
-            &row.due_at.timestamp_micros().to_string(),
-        )
-        .await?;
-    }
     Ok(Json(row.into()))
 }
 
@@ -375,8 +363,7 @@ pub async fn update_execution_times(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let outcomes =
-        store::update_execution_times(&state.pool, &updates, state.wake_horizon_secs).await?;
+    let outcomes = store::update_execution_times(&state.pool, &updates).await?;
     let mut response = ExecutionTimesResponse {
         updated: 0,
         not_found: Vec::new(),
@@ -469,7 +456,7 @@ pub async fn resume_tasks(
     ApiJson(request): ApiJson<TaskSelectorRequest>,
 ) -> ApiResult<Json<AffectedResponse>> {
     let selector = selector(request)?;
-    let affected = store::resume_tasks(&state.pool, &selector, state.wake_horizon_secs).await?;
+    let affected = store::resume_tasks(&state.pool, &selector).await?;
     Ok(Json(AffectedResponse { affected }))
 }
 

@@ -1,9 +1,13 @@
 //! Callback rows: register or replace, read, list, delete.
+//!
+//! Registering, replacing or deleting a callback tells delivery loops (`taskshed_callback`,
+//! see [`super::notify`]) in the same statement, so they drop their cached copy.
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::PgPool;
 
+use super::notify::{callback_cte, evaluate};
 use crate::domain::callback::NewCallback;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,15 +44,21 @@ pub async fn upsert_callback(
     let headers: std::collections::BTreeMap<String, String> =
         callback.headers.iter().cloned().collect();
     let upserted: Upserted = sqlx::query_as(&format!(
-        "insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-           initial_backoff_us, max_backoff_us, secret) \
-         values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9)) \
-         on conflict (name) do update set url = excluded.url, timeout_us = excluded.timeout_us, \
-           headers = excluded.headers, max_attempts = excluded.max_attempts, \
-           initial_backoff_us = excluded.initial_backoff_us, \
-           max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
-           updated_at = now() \
-         returning {CALLBACK_COLUMNS}, (xmax = 0) as inserted"
+        "with upserted as ( \
+           insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
+             initial_backoff_us, max_backoff_us, secret) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9)) \
+           on conflict (name) do update set url = excluded.url, \
+             timeout_us = excluded.timeout_us, \
+             headers = excluded.headers, max_attempts = excluded.max_attempts, \
+             initial_backoff_us = excluded.initial_backoff_us, \
+             max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             updated_at = now() \
+           returning {CALLBACK_COLUMNS}, (xmax = 0) as inserted \
+         ), {} \
+         select upserted.*, {} as notified from upserted",
+        callback_cte("$1", "true"),
+        evaluate(&["announce"]),
     ))
     .bind(callback.name.as_str())
     .bind(&callback.url)
@@ -101,18 +111,24 @@ pub enum DeleteCallback {
 
 /// Deletes a callback unless unfinished tasks still name it.
 pub async fn delete_callback(pool: &PgPool, name: &str) -> Result<DeleteCallback, sqlx::Error> {
-    let (deleted, in_use): (bool, i64) = sqlx::query_as(
-        "with users as ( \
-           select count(*) as n from tasks \
-           where callback = $1 and status in ('scheduled', 'running') \
-         ), gone as ( \
-           delete from callbacks where name = $1 and (select n from users) = 0 returning 1 \
-         ) \
-         select exists (select 1 from gone), (select n from users)",
-    )
-    .bind(name)
-    .fetch_one(pool)
-    .await?;
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with users as ( \
+               select count(*) as n from tasks \
+               where callback = $1 and status in ('scheduled', 'running') \
+             ), gone as ( \
+               delete from callbacks where name = $1 and (select n from users) = 0 \
+               returning 1 \
+             ), {} \
+             select exists (select 1 from gone), (select n from users) + {}",
+            callback_cte("$1", "exists (select 1 from gone)"),
+            evaluate(&["announce"]),
+        )
+    });
+    let (deleted, in_use): (bool, i64) = sqlx::query_as(SQL.as_str())
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
     Ok(if deleted {
         DeleteCallback::Deleted
     } else if in_use > 0 {

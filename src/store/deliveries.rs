@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use super::notify;
 
 /// A claimed task: everything needed to deliver it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -269,23 +272,24 @@ pub async fn finish_attempts(
 pub async fn release_claims(pool: &PgPool, claims: &[(String, i64)]) -> Result<u64, sqlx::Error> {
     let ids: Vec<&str> = claims.iter().map(|(id, _)| id.as_str()).collect();
     let fences: Vec<i64> = claims.iter().map(|(_, f)| *f).collect();
-    let released: i64 = sqlx::query_scalar(
-        "with released as ( \
-           update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
-           from unnest($1::text[], $2::int8[]) as i(task_id, fence) \
-           where t.task_id = i.task_id and t.fence = i.fence and t.status = 'running' \
-           returning t.due_at, t.paused \
-         ), wake as ( \
-           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
-           from (select min(due_at) as m from released where not paused) w \
-           where m is not null \
-         ) \
-         select count(*) + 0 * (select count(*) from wake) from released",
-    )
-    .bind(ids)
-    .bind(fences)
-    .fetch_one(pool)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "with released as ( \
+               update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
+               from unnest($1::text[], $2::int8[]) as i(task_id, fence) \
+               where t.task_id = i.task_id and t.fence = i.fence and t.status = 'running' \
+               returning t.due_at, t.paused \
+             ), {} \
+             select count(*) + {} from released",
+            notify::wake_cte("released", "not paused"),
+            notify::evaluate(&["wake"]),
+        )
+    });
+    let released: i64 = sqlx::query_scalar(SQL.as_str())
+        .bind(ids)
+        .bind(fences)
+        .fetch_one(pool)
+        .await?;
     Ok(released as u64)
 }
 
@@ -361,19 +365,21 @@ pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, 
 
 /// Hands back everything an instance still holds (at the end of its shutdown).
 pub async fn release_instance(pool: &PgPool, instance: &str) -> Result<u64, sqlx::Error> {
-    let released: i64 = sqlx::query_scalar(
-        "with released as ( \
-           update tasks set status = 'scheduled', lease_until = null, claimed_by = null \
-           where claimed_by = $1 and status = 'running' \
-           returning due_at \
-         ), wake as ( \
-           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
-           from (select min(due_at) as m from released) w where m is not null \
-         ) \
-         select count(*) + 0 * (select count(*) from wake) from released",
-    )
-    .bind(instance)
-    .fetch_one(pool)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "with released as ( \
+               update tasks set status = 'scheduled', lease_until = null, claimed_by = null \
+               where claimed_by = $1 and status = 'running' \
+               returning due_at \
+             ), {} \
+             select count(*) + {} from released",
+            notify::wake_cte("released", "true"),
+            notify::evaluate(&["wake"]),
+        )
+    });
+    let released: i64 = sqlx::query_scalar(SQL.as_str())
+        .bind(instance)
+        .fetch_one(pool)
+        .await?;
     Ok(released as u64)
 }

@@ -2,8 +2,8 @@
 //! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
 
 pub mod attempts;
+pub mod backlog;
 pub mod callbacks;
-pub mod create_batcher;
 pub mod deliveries;
 pub mod notify;
 pub mod tasks;
@@ -49,23 +49,4 @@ pub async fn schema_is_current(pool: &PgPool) -> Result<bool, sqlx::Error> {
             .fetch_one(pool)
             .await?;
     Ok(applied.unwrap_or(0) >= latest)
-}
-
-/// Opaque pagination cursors: the last key of the previous page, hex-encoded so clients
-/// don't come to depend on its shape.
-pub mod cursor {
-    pub fn encode(key: &str) -> String {
-        key.bytes().map(|b| format!("{b:02x}")).collect()
-    }
-
-    pub fn decode(cursor: &str) -> Option<String> {
-        if cursor.len() % 2 != 0 || cursor.is_empty() {
-            return None;
-        }
-        let bytes: Option<Vec<u8>> = (0..cursor.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
-            .collect();
-        String::from_utf8(bytes?).ok()
-    }
 }

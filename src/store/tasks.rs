@@ -1,13 +1,13 @@
 //! Task rows: create (single and batch), read, list, change, pause, resume, delete.
 //!
-//! Statements that can make a task due soon send one `taskshed_wake` notification per
-//! statement (never per row), and only when the earliest affected due time falls inside
-//! the wake horizon, so inserting tasks due in hours wakes nobody. Statements that touch a
-//! claimed (`running`) task send `taskshed_revalidate` so its holder drops an unsent claim.
+//! Statements that can make a task due soon send a wake-up, and statements that touch a
+//! claimed (`running`) task send `taskshed_revalidate` so its holder drops an unsent claim,
+//! each as part of the statement itself, with the fragments of [`super::notify`].
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
+use super::notify::{evaluate, revalidate_cte, wake_cte};
 use crate::domain::ids::Id;
 use crate::domain::task::{NewTask, TaskPatch, TaskSelector, TaskStatus};
 
@@ -91,19 +91,13 @@ fn insert_many_statement(replace: bool) -> String {
            from input \
            on conflict (task_id) {} \
            returning t.task_id, t.due_at, t.paused, (xmax = 0) as inserted \
-         ), wake as ( \
-           select pg_notify('taskshed_wake', \
-             (extract(epoch from m) * 1000000)::bigint::text) \
-           from (select min(due_at) as m from written where not paused) w \
-           where m < now() + make_interval(secs => $11) \
-         ), revalidate as ( \
-           select pg_notify('taskshed_revalidate', '') \
-           where exists (select 1 from written where not inserted) \
-         ) \
-         select written.task_id, written.inserted, \
-           (select count(*) from wake) + (select count(*) from revalidate) as notified \
+         ), {}, {} \
+         select written.task_id, written.inserted, {} as notified \
          from written",
-        on_conflict(replace)
+        on_conflict(replace),
+        wake_cte("written", "not paused"),
+        revalidate_cte("written", "not inserted"),
+        evaluate(&["wake", "revalidate"]),
     )
 }
 
@@ -117,11 +111,19 @@ const INSERT_ONE: &str = "insert into tasks as t (task_id, callback, run_type, r
        $10::bool \
      where exists (select 1 from callbacks c where c.name = $2::text)";
 
-/// The single-task upsert. Notifications, when needed, follow it.
+/// The single-task upsert, with its wake-up and (for a replaced task, which may have been
+/// claimed) its revalidation notice.
 fn insert_one_statement(replace: bool) -> String {
     format!(
-        "{INSERT_ONE} on conflict (task_id) {} returning {TASK_COLUMNS}, (xmax = 0) as inserted",
-        on_conflict(replace)
+        "with written as ( \
+           {INSERT_ONE} on conflict (task_id) {} \
+           returning {TASK_COLUMNS}, (xmax = 0) as inserted \
+         ), {}, {} \
+         select written.*, {} as notified from written",
+        on_conflict(replace),
+        wake_cte("written", "not paused"),
+        revalidate_cte("written", "not inserted"),
+        evaluate(&["wake", "revalidate"]),
     )
 }
 
@@ -137,10 +139,31 @@ const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type,
        as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
             paused, coalesce_missed)";
 
-/// The optimistic single insert (see [`INSERT_MANY_PLAIN`]); no row back means the
-/// callback is not registered.
-fn insert_one_plain_statement() -> String {
-    format!("{INSERT_ONE} returning {TASK_COLUMNS}")
+/// The optimistic single insert (see [`INSERT_MANY_PLAIN`]) with its wake-up; no row back
+/// means the callback is not registered.
+fn insert_one_plain_statement() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with written as ({INSERT_ONE} returning {TASK_COLUMNS}), {} \
+             select written.*, {} as notified from written",
+            wake_cte("written", "not paused"),
+            evaluate(&["wake"]),
+        )
+    });
+    SQL.as_str()
+}
+
+/// [`INSERT_MANY_PLAIN`] with its wake-up; returns the number of rows written.
+fn insert_many_plain_statement() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with written as ({INSERT_MANY_PLAIN} returning due_at, paused), {} \
+             select count(*) + {} from written",
+            wake_cte("written", "not paused"),
+            evaluate(&["wake"]),
+        )
+    });
+    SQL.as_str()
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -149,32 +172,6 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
         .and_then(|e| e.code())
         .is_some_and(|code| code == "23505")
 }
-
-/// Sends one wake-up for tasks just written, if the earliest unpaused one is due within
-/// the horizon (plus a margin for clock skew, see [`WAKE_SKEW_MARGIN_SECS`]).
-async fn announce_due<'a>(
-    pool: &PgPool,
-    written: impl Iterator<Item = (&'a DateTime<Utc>, bool)>,
-    wake_horizon_secs: f64,
-) -> Result<(), sqlx::Error> {
-    let earliest = written
-        .filter(|(_, paused)| !paused)
-        .map(|(at, _)| *at)
-        .min();
-    let horizon =
-        chrono::TimeDelta::milliseconds(((wake_horizon_secs + WAKE_SKEW_MARGIN_SECS) * 1e3) as i64);
-    match earliest {
-        Some(at) if at < Utc::now() + horizon => {
-            notify(pool, "taskshed_wake", &at.timestamp_micros().to_string()).await
-        }
-        _ => Ok(()),
-    }
-}
-
-/// How far beyond the wake horizon (by this host's clock) a single insert still sends a
-/// wake-up, so a few seconds of clock skew between this host and the database cannot
-/// leave a task unannounced that the delivery loop's safety poll would not see in time.
-const WAKE_SKEW_MARGIN_SECS: f64 = 10.0;
 
 /// The insert's array binds, one vector per column.
 struct InsertColumns {
@@ -258,7 +255,6 @@ pub async fn insert_task(
     pool: &PgPool,
     task: &NewTask,
     replace: bool,
-    wake_horizon_secs: f64,
 ) -> Result<CreateOne, sqlx::Error> {
     macro_rules! bind_task {
         ($query:expr) => {
@@ -276,7 +272,7 @@ pub async fn insert_task(
         };
     }
     let plain: Result<Option<TaskRow>, sqlx::Error> =
-        bind_task!(sqlx::query_as(&insert_one_plain_statement()))
+        bind_task!(sqlx::query_as(insert_one_plain_statement()))
             .fetch_optional(pool)
             .await;
     let (row, outcome) = match plain {
@@ -289,22 +285,12 @@ pub async fn insert_task(
                     .await?;
             match upserted {
                 Some(row) if row.inserted => (row.task, WriteOutcome::Created),
-                Some(row) => {
-                    // The replaced task may have been claimed: its holder must drop it.
-                    notify(pool, "taskshed_revalidate", "").await?;
-                    (row.task, WriteOutcome::Replaced)
-                }
+                Some(row) => (row.task, WriteOutcome::Replaced),
                 None => return no_row_written(pool, task).await,
             }
         }
         Err(error) => return Err(error),
     };
-    announce_due(
-        pool,
-        std::iter::once((&row.due_at, row.paused)),
-        wake_horizon_secs,
-    )
-    .await?;
     Ok(CreateOne::Written(Box::new(row), outcome))
 }
 
@@ -333,23 +319,18 @@ pub async fn insert_tasks(
     pool: &PgPool,
     tasks: &[NewTask],
     replace: bool,
-    wake_horizon_secs: f64,
 ) -> Result<Vec<WriteOutcome>, sqlx::Error> {
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    let plain = bind_columns!(
-        sqlx::query(INSERT_MANY_PLAIN),
+    let plain: Result<i64, sqlx::Error> = bind_columns!(
+        sqlx::query_scalar(insert_many_plain_statement()),
         InsertColumns::from_tasks(tasks.iter())
     )
-    .execute(pool)
+    .fetch_one(pool)
     .await;
     match plain {
-        Ok(_) => {
-            let written = tasks.iter().map(|t| (&t.run_at, t.paused));
-            announce_due(pool, written, wake_horizon_secs).await?;
-            return Ok(vec![WriteOutcome::Created; tasks.len()]);
-        }
+        Ok(_) => return Ok(vec![WriteOutcome::Created; tasks.len()]),
         Err(error) if is_unique_violation(&error) => {}
         Err(error) => return Err(error),
     }
@@ -359,7 +340,6 @@ pub async fn insert_tasks(
         sqlx::query_as(&sql),
         InsertColumns::from_tasks(tasks.iter())
     )
-    .bind(wake_horizon_secs)
     .fetch_all(pool)
     .await?;
     let by_id: std::collections::HashMap<&str, bool> = written
@@ -376,7 +356,7 @@ pub async fn insert_tasks(
         .collect())
 }
 
-/// The statement behind group commit ([`super::create_batcher`]): creates the tasks of
+/// The statement behind group commit ([`crate::create_batcher`]): creates the tasks of
 /// several independent single-create requests in one plain `INSERT`, and returns each
 /// written row. A task whose callback is not registered is left out of the result.
 const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_type, run_at, \
@@ -398,13 +378,19 @@ const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_t
 /// created / replaced / 409 for each.
 ///
 /// Returns the written rows (in no particular order); a task missing from them names an
-/// unregistered callback.
+/// unregistered callback. Sends one wake-up for the batch if one is due soon.
 pub async fn insert_coalesced(
     pool: &PgPool,
     tasks: &[&NewTask],
 ) -> Result<Vec<TaskRow>, sqlx::Error> {
-    static SQL: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| format!("{INSERT_COALESCED}{TASK_COLUMNS}"));
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with written as ({INSERT_COALESCED}{TASK_COLUMNS}), {} \
+             select written.*, {} as notified from written",
+            wake_cte("written", "not paused"),
+            evaluate(&["wake"]),
+        )
+    });
     let rows: Vec<TaskRow> = bind_columns!(
         sqlx::query_as(SQL.as_str()),
         InsertColumns::from_tasks(tasks.iter().copied())
@@ -412,20 +398,6 @@ pub async fn insert_coalesced(
     .fetch_all(pool)
     .await?;
     Ok(rows)
-}
-
-/// Sends one wake-up for rows just written by [`insert_coalesced`], if one is due soon.
-pub async fn announce_written(
-    pool: &PgPool,
-    rows: &[TaskRow],
-    wake_horizon_secs: f64,
-) -> Result<(), sqlx::Error> {
-    announce_due(
-        pool,
-        rows.iter().map(|row| (&row.due_at, row.paused)),
-        wake_horizon_secs,
-    )
-    .await
 }
 
 /// The names among `names` that are not registered callbacks.
@@ -531,12 +503,11 @@ pub async fn pause_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, 
            update tasks set paused = true, paused_at = now(), updated_at = now() \
            where {} and not paused and status in ('scheduled', 'running') \
            returning status \
-         ), revalidate as ( \
-           select pg_notify('taskshed_revalidate', '') \
-           where exists (select 1 from changed where status = 'running') \
-         ) \
-         select count(*) + 0 * (select count(*) from revalidate) from changed",
-        selector_clause(selector)
+         ), {} \
+         select count(*) + {} from changed",
+        selector_clause(selector),
+        revalidate_cte("changed", "status = 'running'"),
+        evaluate(&["revalidate"]),
     );
     bind_selector(sqlx::query_scalar(&sql), selector)
         .fetch_one(pool)
@@ -544,26 +515,19 @@ pub async fn pause_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, 
 }
 
 /// Resumes paused tasks; `run_at` is kept, so an overdue task fires at once.
-pub async fn resume_tasks(
-    pool: &PgPool,
-    selector: &TaskSelector,
-    wake_horizon_secs: f64,
-) -> Result<i64, sqlx::Error> {
+pub async fn resume_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
     let sql = format!(
         "with changed as ( \
            update tasks set paused = false, paused_at = null, updated_at = now() \
            where {} and paused \
            returning due_at, status \
-         ), wake as ( \
-           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
-           from (select min(due_at) as m from changed where status = 'scheduled') w \
-           where m < now() + make_interval(secs => $2) \
-         ) \
-         select count(*) + 0 * (select count(*) from wake) from changed",
-        selector_clause(selector)
+         ), {} \
+         select count(*) + {} from changed",
+        selector_clause(selector),
+        wake_cte("changed", "status = 'scheduled'"),
+        evaluate(&["wake"]),
     );
     bind_selector(sqlx::query_scalar(&sql), selector)
-        .bind(wake_horizon_secs)
         .fetch_one(pool)
         .await
 }
@@ -575,12 +539,11 @@ pub async fn delete_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64,
            delete from tasks where {} returning task_id, status \
          ), history as ( \
            delete from attempts where task_id in (select task_id from gone) \
-         ), revalidate as ( \
-           select pg_notify('taskshed_revalidate', '') \
-           where exists (select 1 from gone where status = 'running') \
-         ) \
-         select count(*) + 0 * (select count(*) from revalidate) from gone",
-        selector_clause(selector)
+         ), {} \
+         select count(*) + {} from gone",
+        selector_clause(selector),
+        revalidate_cte("gone", "status = 'running'"),
+        evaluate(&["revalidate"]),
     );
     bind_selector(sqlx::query_scalar(&sql), selector)
         .fetch_one(pool)
@@ -606,15 +569,15 @@ pub enum ExecutionTimeOutcome {
 pub async fn update_execution_times(
     pool: &PgPool,
     updates: &[(Id, DateTime<Utc>)],
-    wake_horizon_secs: f64,
 ) -> Result<Vec<(String, ExecutionTimeOutcome)>, sqlx::Error> {
     let ids: Vec<String> = updates
         .iter()
         .map(|(id, _)| id.as_str().to_owned())
         .collect();
     let times: Vec<DateTime<Utc>> = updates.iter().map(|(_, at)| *at).collect();
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "with input as ( \
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with input as ( \
            select * from unnest($1::text[], $2::timestamptz[]) as i(task_id, run_at) \
          ), old as ( \
            select t.task_id, t.status from tasks t join input using (task_id) for update of t \
@@ -626,26 +589,23 @@ pub async fn update_execution_times(
            where t.task_id = i.task_id and o.task_id = t.task_id \
              and o.status in ('scheduled', 'running') \
            returning t.task_id, o.status as old_status, t.due_at, t.paused \
-         ), wake as ( \
-           select pg_notify('taskshed_wake', (extract(epoch from m) * 1000000)::bigint::text) \
-           from (select min(due_at) as m from changed where not paused) w \
-           where m < now() + make_interval(secs => $3) \
-         ), revalidate as ( \
-           select pg_notify('taskshed_revalidate', '') \
-           where exists (select 1 from changed where old_status = 'running') \
-         ) \
+         ), {}, {} \
          select i.task_id, \
            case when c.task_id is not null then 'updated' \
                 when o.task_id is not null then 'finished' \
                 else 'not_found' end, \
-           (select count(*) from wake) + (select count(*) from revalidate) \
+           {} \
          from input i left join changed c using (task_id) left join old o using (task_id)",
-    )
-    .bind(ids)
-    .bind(times)
-    .bind(wake_horizon_secs)
-    .fetch_all(pool)
-    .await?;
+            wake_cte("changed", "not paused"),
+            revalidate_cte("changed", "old_status = 'running'"),
+            evaluate(&["wake", "revalidate"]),
+        )
+    });
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(SQL.as_str())
+        .bind(ids)
+        .bind(times)
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, outcome, _notified)| {
@@ -660,27 +620,22 @@ pub async fn update_execution_times(
 }
 
 /// Applies a patch to an unfinished task. `None` when the task is missing or finished.
-/// A claimed task loses its claim, so the change takes effect for the send too.
+/// A claimed task loses its claim (its holder is told to drop it), so the change takes
+/// effect for the send too.
 pub async fn patch_task(
     pool: &PgPool,
     task_id: &Id,
     patch: &TaskPatch,
-) -> Result<Option<(TaskRow, bool)>, sqlx::Error> {
+) -> Result<Option<TaskRow>, sqlx::Error> {
     let (set_group, group) = match &patch.group_id {
         Some(group) => (true, group.as_ref().map(|g| g.as_str().to_owned())),
         None => (false, None),
     };
-    #[derive(sqlx::FromRow)]
-    struct Patched {
-        #[sqlx(flatten)]
-        task: TaskRow,
-        old_status: String,
-    }
-    let row: Option<Patched> = sqlx::query_as(&format!(
+    let row: Option<TaskRow> = sqlx::query_as(&format!(
         "with old as ( \
            select task_id, status from tasks \
            where task_id = $1 and status in ('scheduled', 'running') for update \
-         ) \
+         ), changed as ( \
          update tasks t set \
            run_at = coalesce($2::timestamptz, t.run_at), \
            due_at = coalesce($2::timestamptz, t.due_at), \
@@ -694,7 +649,12 @@ pub async fn patch_task(
            status = 'scheduled', lease_until = null, claimed_by = null, \
            fence = t.fence + 1, updated_at = now() \
          from old o where t.task_id = o.task_id \
-         returning {TASK_COLUMNS}, o.status as old_status"
+         returning {TASK_COLUMNS}, o.status as old_status \
+         ), {}, {} \
+         select changed.*, {} as notified from changed",
+        wake_cte("changed", "not paused"),
+        revalidate_cte("changed", "old_status = 'running'"),
+        evaluate(&["wake", "revalidate"]),
     ))
     .bind(task_id.as_str())
     .bind(patch.run_at)
@@ -705,20 +665,7 @@ pub async fn patch_task(
     .bind(group)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|p| {
-        let was_claimed = p.old_status == "running";
-        (p.task, was_claimed)
-    }))
-}
-
-/// Sends a notification outside of a data statement (rare paths only).
-pub async fn notify(pool: &PgPool, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_notify($1, $2)")
-        .bind(channel)
-        .bind(payload)
-        .execute(pool)
-        .await?;
-    Ok(())
+    Ok(row)
 }
 
 /// Re-arms a failed task: due now, attempts reset, same occurrence (so receivers that
@@ -731,23 +678,20 @@ pub enum RetryOutcome {
 
 pub async fn retry_task(pool: &PgPool, task_id: &Id) -> Result<RetryOutcome, sqlx::Error> {
     let row: Option<TaskRow> = sqlx::query_as(&format!(
-        "update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
-           finished_at = null, updated_at = now() \
-         where t.task_id = $1 and t.status = 'failed' \
-         returning {TASK_COLUMNS}"
+        "with changed as ( \
+           update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
+             finished_at = null, updated_at = now() \
+           where t.task_id = $1 and t.status = 'failed' \
+           returning {TASK_COLUMNS} \
+         ), {} \
+         select changed.*, {} as notified from changed",
+        wake_cte("changed", "not paused"),
+        evaluate(&["wake"]),
     ))
     .bind(task_id.as_str())
     .fetch_optional(pool)
     .await?;
     if let Some(row) = row {
-        if !row.paused {
-            notify(
-                pool,
-                "taskshed_wake",
-                &row.due_at.timestamp_micros().to_string(),
-            )
-            .await?;
-        }
         return Ok(RetryOutcome::Rearmed(Box::new(row)));
     }
     Ok(match get_task(pool, task_id.as_str()).await? {

@@ -1,4 +1,4 @@
-//! Group commit of single creates (`store::create_batcher`): concurrent creates share one
+//! Group commit of single creates (`create_batcher`): concurrent creates share one
 //! statement when they can, and each still gets exactly the answer it would get alone.
 //!
 //! The store-level tests queue every create before the dispatcher runs (the test runtime
@@ -10,9 +10,9 @@ use chrono::{TimeDelta, Utc};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
+use taskshed::create_batcher::CreateBatcher;
 use taskshed::domain::ids::Id;
 use taskshed::domain::task::{NewTask, RunType};
-use taskshed::store::create_batcher::CreateBatcher;
 use taskshed::store::tasks::{CreateOne, WriteOutcome};
 
 use crate::support::app::TestApp;
@@ -65,7 +65,7 @@ async fn kwargs_of(app: &TestApp, task_id: &str) -> String {
 async fn concurrent_creates_share_one_commit_and_each_gets_its_row() {
     let app = TestApp::spawn().await;
     app.register_callback("cb", "http://127.0.0.1:9/").await;
-    let batcher = CreateBatcher::start(app.pool.clone(), 60.0);
+    let batcher = CreateBatcher::start(app.pool.clone());
 
     let mut creates: Vec<_> = (0..20)
         .map(|i| batcher.create(task(&format!("a{i}"), "cb"), false))
@@ -105,7 +105,7 @@ async fn concurrent_creates_share_one_commit_and_each_gets_its_row() {
 async fn a_batch_with_conflicts_falls_back_to_each_create_on_its_own() {
     let app = TestApp::spawn().await;
     app.register_callback("cb", "http://127.0.0.1:9/").await;
-    let batcher = CreateBatcher::start(app.pool.clone(), 60.0);
+    let batcher = CreateBatcher::start(app.pool.clone());
     for id in ["b-keep", "b-replace"] {
         let reply = app
             .post(

@@ -1,5 +1,10 @@
 //! Group commit for single-task creates.
 //!
+//! It lives beside `store`, not in it: it holds no SQL, only a queue, a dispatcher task
+//! and the policy of when to write a batch, so it is a small service that `http` calls and
+//! that calls `store` (`http → create_batcher → store`). Wake-ups for the tasks it writes
+//! are sent by the store statements themselves.
+//!
 //! Each `POST /v1/tasks` used to be its own statement and its own transaction, so each
 //! paid PostgreSQL's parse, bind, executor start-up and commit (a WAL flush) on its own.
 //! Under concurrent load most of that is shared here instead: requests queue, one
@@ -19,8 +24,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::tasks::{self, CreateOne, WriteOutcome};
 use crate::domain::task::NewTask;
+use crate::store::tasks::{self, CreateOne, WriteOutcome};
 
 /// Flushes in progress at once. Measured with `taskshed-bench insert` (32 clients, 2
 /// cores): 1 and 2 give the same rate, 4 and 8 less (smaller batches, more statements for
@@ -47,9 +52,9 @@ pub struct CreateBatcher {
 
 impl CreateBatcher {
     /// Starts the dispatcher on the current tokio runtime.
-    pub fn start(pool: PgPool, wake_horizon_secs: f64) -> Self {
+    pub fn start(pool: PgPool) -> Self {
         let (queue, pending) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(pool, wake_horizon_secs, pending));
+        tokio::spawn(dispatch(pool, pending));
         Self { queue }
     }
 
@@ -71,11 +76,7 @@ impl CreateBatcher {
 
 /// Takes everything queued (up to [`MAX_FLUSH_ROWS`]) once a flush slot is free, and
 /// flushes it on its own task.
-async fn dispatch(
-    pool: PgPool,
-    wake_horizon_secs: f64,
-    mut pending: mpsc::UnboundedReceiver<Pending>,
-) {
+async fn dispatch(pool: PgPool, mut pending: mpsc::UnboundedReceiver<Pending>) {
     let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_FLUSHES));
     while let Some(first) = pending.recv().await {
         // Waiting for a slot is what lets a batch grow while the database is busy.
@@ -91,21 +92,18 @@ async fn dispatch(
         }
         let pool = pool.clone();
         tokio::spawn(async move {
-            flush(&pool, batch, wake_horizon_secs).await;
+            flush(&pool, batch).await;
             drop(slot);
         });
     }
 }
 
 /// Writes a batch with one statement, or each create on its own if that statement fails.
-async fn flush(pool: &PgPool, batch: Vec<Pending>, wake_horizon_secs: f64) {
+async fn flush(pool: &PgPool, batch: Vec<Pending>) {
     let batch = if batch.len() > 1 {
         let tasks: Vec<&NewTask> = batch.iter().map(|p| &p.task).collect();
         match tasks::insert_coalesced(pool, &tasks).await {
-            Ok(rows) => {
-                let woke = tasks::announce_written(pool, &rows, wake_horizon_secs).await;
-                return answer_written(batch, rows, woke);
-            }
+            Ok(rows) => return answer_written(batch, rows),
             // The database refused the statement (a unique violation, most likely):
             // nothing was written, and each create gets its own verdict below.
             Err(sqlx::Error::Database(_)) => batch,
@@ -123,7 +121,7 @@ async fn flush(pool: &PgPool, batch: Vec<Pending>, wake_horizon_secs: f64) {
     for p in batch {
         let pool = pool.clone();
         singles.spawn(async move {
-            let result = tasks::insert_task(&pool, &p.task, p.replace, wake_horizon_secs).await;
+            let result = tasks::insert_task(&pool, &p.task, p.replace).await;
             let _ = p.reply.send(result);
         });
     }
@@ -131,16 +129,8 @@ async fn flush(pool: &PgPool, batch: Vec<Pending>, wake_horizon_secs: f64) {
 }
 
 /// Answers each request of a batch that was written in one statement: its row, or
-/// "unknown callback" when the statement left it out. If the wake-up after the insert
-/// failed, every request gets that error, as a single create would (the tasks are
-/// written; the safety poll still finds them).
-fn answer_written(batch: Vec<Pending>, rows: Vec<tasks::TaskRow>, woke: Result<(), sqlx::Error>) {
-    if let Err(error) = woke {
-        for p in batch {
-            let _ = p.reply.send(Err(replicate(&error)));
-        }
-        return;
-    }
+/// "unknown callback" when the statement left it out.
+fn answer_written(batch: Vec<Pending>, rows: Vec<tasks::TaskRow>) {
     let mut by_id: HashMap<String, tasks::TaskRow> = rows
         .into_iter()
         .map(|row| (row.task_id.clone(), row))
