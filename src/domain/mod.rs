@@ -5,6 +5,7 @@ pub mod callback;
 pub mod duration;
 pub mod ids;
 pub mod kwargs;
+pub mod recurrence;
 pub mod schedule;
 pub mod task;
 pub mod time;
