@@ -11,6 +11,7 @@
 //! names clock hours (see `CronExpression::is_wall_clock`).
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use croner::parser::{CronParser, Seconds, Year};
@@ -22,7 +23,8 @@ use croner::Cron;
 pub struct CronExpression {
     /// What the client wrote, trimmed: what the API echoes back.
     source: String,
-    cron: Cron,
+    /// Shared: croner's pattern is a few hundred bytes, and schedules are cloned freely.
+    cron: Arc<Cron>,
     wall_clock: bool,
 }
 
@@ -93,7 +95,7 @@ impl CronExpression {
             .map_err(|error| format!("{source:?} is not a valid cron expression: {error}"))?;
         let expression = CronExpression {
             source: source.to_owned(),
-            cron,
+            cron: Arc::new(cron),
             wall_clock,
         };
         // `0 0 30 2 *` parses but never runs; say so now rather than never deliver.

@@ -12,6 +12,7 @@
 //! 2. A local time at or before `after`'s reading lies ahead of `after` only when `after`
 //!    is in the first pass of a fall-back; then its second pass is the only candidate,
 //!    from the start of the repeated range up to `after`'s reading.
+//!
 //! The answer is the earlier of the two. In the common case (no DST change near) this is
 //! one croner step, one local-to-instant lookup and one fold check.
 
