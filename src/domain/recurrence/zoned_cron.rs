@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::cron::CronExpression;
-use super::dst::{place, second_pass_ahead, DstPolicy, Placement};
+use super::dst::{place, second_pass_ahead, DstPolicy, OverlapPolicy, Placement};
 use super::occurrence::{DstFlag, Occurrence, SkippedLocalTime};
 
 /// A cron schedule: expression, zone (default UTC) and DST policy. Cheap to clone.
@@ -98,7 +98,7 @@ impl CronSchedule {
         }
 
         // Fact 2: the second pass of a fall-back that `after` is in the first pass of.
-        let keeps_second_pass = !wall_clock || self.dst.overlap == super::dst::OverlapPolicy::Both;
+        let keeps_second_pass = !wall_clock || self.dst.overlap == OverlapPolicy::Both;
         let behind = if keeps_second_pass {
             self.second_pass_candidate(after)
         } else {
