@@ -7,6 +7,7 @@ pub mod duration;
 pub mod egress;
 pub mod ids;
 pub mod kwargs;
+pub mod recurrence;
 pub mod schedule;
 pub mod sealed;
 pub mod task;

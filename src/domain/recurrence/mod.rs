@@ -1,0 +1,37 @@
+//! When recurring tasks recur: cron in any IANA time zone with an explicit DST policy, the
+//! fixed `interval`, bounds, jitter, catch-up with its misfire ledger, and the preview
+//! (issue 15; API.md, "Schedules"). Pure functions of (schedule, previous instant, now):
+//! no I/O and no clock, so every rule is tested by table.
+//!
+//! Dependencies point one way, leaves first:
+//! - `occurrence`: the data the rules produce (occurrences, DST flags, skipped local
+//!   times, misfires);
+//! - `cron`: parsing, and which local date-times an expression matches;
+//! - `dst`: the DST policy, and placing a local date-time on the time line under it;
+//! - `zoned_cron`: a cron schedule in a zone — the next occurrence after an instant;
+//! - `rule`: `Recurrence`, interval or cron behind one interface;
+//! - `bounds`, `jitter`, `task_schedule`: a task's `end_at`/`max_runs`, jitter, and all of
+//!   its schedule fields together;
+//! - `catch_up`: the next step when an occurrence finishes; `preview`: the next N.
+//!
+//! The parsed schedule is built once (from the API's DTO or a stored row) and is cheap to
+//! evaluate: the delivery engine asks for the next occurrence on every finished delivery.
+
+// Wired into the API and delivery by issue 15's integration.
+#![allow(dead_code)]
+
+pub mod bounds;
+pub mod catch_up;
+pub mod cron;
+pub mod dst;
+pub mod jitter;
+pub mod occurrence;
+pub mod preview;
+pub mod rule;
+pub mod task_schedule;
+pub mod zoned_cron;
+
+#[cfg(test)]
+mod dst_tables;
+#[cfg(test)]
+mod engine_tables;
