@@ -536,15 +536,15 @@ REDIS: RedisServer | None = None
 
 def headline(run: dict) -> dict:
     h = {}
-    if "s1" in run:
+    if "batch_4proc" in run.get("s1", {}):
         h["s1_batch_tasks_per_s"] = run["s1"]["batch_4proc"]["tasks_per_s"]
         h["s1_single_tasks_per_s"] = run["s1"]["single_4proc"]["tasks_per_s"]
-    if "s2" in run:
+    if "start_to_last_per_s" in run.get("s2", {}):
         h["s2_burndown_per_s"] = run["s2"]["start_to_last_per_s"]
         h["s2_first_to_last_per_s"] = run["s2"]["first_to_last_per_s"]
         h["s2_executed"] = run["s2"]["executed"]
         h["s2_duplicates"] = run["s2"]["duplicates"]
-    if "s3" in run:
+    if "p99_ms" in run.get("s3", {}):
         h["s3"] = {k: run["s3"][k] for k in
                    ("rate", "secs", "p50_ms", "p99_ms", "max_ms", "early", "executed",
                     "duplicates")}
@@ -596,6 +596,7 @@ def main():
         "primary_persistence": modes[0],
         "runs": {},
     }
+    failed = []
     for mode in modes:
         log(f"=== Redis persistence: {mode} ===")
         REDIS = RedisServer(mode)
@@ -604,13 +605,21 @@ def main():
                    "redis_args": PERSISTENCE[mode]}
             for s in scenarios:
                 load = os.getloadavg()
-                run[s] = {"s1": s1, "s2": s2, "s3": s3}[s](REDIS.port, sz)
+                try:
+                    run[s] = {"s1": s1, "s2": s2, "s3": s3}[s](REDIS.port, sz)
+                except Exception as e:  # keep the other scenarios' figures
+                    log(f"{s} failed: {e!r}")
+                    logging.exception("%s failed", s)
+                    run[s] = {"error": repr(e)}
+                    failed.append(f"{mode}/{s}")
+                    asyncio.run(flush(REDIS.port))
                 run[s]["loadavg_before"] = load
             run.update(headline(run))
             doc["runs"][mode] = run
         finally:
             REDIS.stop()
             REDIS = None
+    doc["failed"] = failed
     doc["machine"]["loadavg_end"] = os.getloadavg()
     doc["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     # Top-level figures from the first (primary) persistence setting.
@@ -622,6 +631,8 @@ def main():
         with open(args.out, "w") as f:
             f.write(text + "\n")
     print(text)
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
