@@ -3,6 +3,7 @@
 
 pub mod callback_dto;
 pub mod callbacks;
+mod console;
 pub mod json;
 pub mod ops;
 pub mod pagination;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(Scalar::with_url("/docs", doc))
+        .merge(console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
