@@ -20,7 +20,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -334,7 +334,7 @@ async function taskView(view, id) {
   const path = `/v1/tasks/${encodeURIComponent(id)}`;
   const [task, caps] = await Promise.all([api.get(path), api.capabilities()]);
   const finished = task.status === 'succeeded' || task.status === 'failed';
-  const act = (label, handler, cls) => h('button', { type: 'button', class: cls, onclick: async (e) => {
+  const act = (id, label, handler, cls) => h('button', { type: 'button', id, class: cls, onclick: async (e) => {
     e.currentTarget.disabled = true;
     try {
       await handler();
@@ -344,22 +344,22 @@ async function taskView(view, id) {
     }
   } }, label);
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Task actions' },
-    task.status === 'failed' && act('Retry now', async () => {
+    task.status === 'failed' && act('task-retry', 'Retry now', async () => {
       await api.post(`${path}/retry`);
       flash(`Task ${id} re-armed: it is due now.`);
       route();
     }, 'primary'),
-    !finished && !task.paused && act('Pause', async () => {
+    !finished && !task.paused && act('task-pause', 'Pause', async () => {
       await api.post('/v1/tasks/pause', { task_ids: [id] });
       flash(`Task ${id} paused.`);
       route();
     }),
-    task.paused && act('Resume', async () => {
+    task.paused && act('task-resume', 'Resume', async () => {
       await api.post('/v1/tasks/resume', { task_ids: [id] });
       flash(`Task ${id} resumed.`);
       route();
     }),
-    act('Delete…', async () => {
+    act('task-delete', 'Delete…', async () => {
       if (!await confirmAction('Delete this task?',
         `Task ${id} and its delivery history will be deleted. This cannot be undone.`, 'Delete task')) {
         route();
@@ -369,7 +369,7 @@ async function taskView(view, id) {
       flash(`Task ${id} deleted.`);
       location.hash = '#/tasks';
     }, 'danger'),
-    h('button', { type: 'button', onclick: () => route() }, 'Refresh'));
+    h('button', { type: 'button', id: 'task-refresh', onclick: () => route() }, 'Refresh'));
   view.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/tasks' }, 'Tasks'), ' / '),
     h('h1', {}, 'Task ', h('span', { class: 'mono' }, id), ' ', badge(task.status)),
@@ -449,7 +449,7 @@ async function callbacksView(view) {
   const callbacks = page.callbacks;
   if (callbacks.length === 0) {
     view.append(h('p', { class: 'empty' },
-      'No callbacks registered. Register one with PUT /v1/callbacks/{name} and a JSON body {"url": "https://…"}; see ',
+      'No callbacks registered. Register one with PUT /v1/callbacks/{name} and a JSON body {"url": …}; see ',
       h('a', { href: '/docs' }, '/docs'), '.'));
     return;
   }
@@ -568,7 +568,9 @@ async function route(moveFocus = false) {
     else link.removeAttribute('aria-current');
   }
   const seq = ++renderSeq;
-  const view = h('div', { class: 'view', 'data-view': name });
+  // `data-hash` says which navigation this view answers, so a reader (or a test) can
+  // tell the new view from the one it replaces.
+  const view = h('div', { class: 'view', 'data-view': name, 'data-hash': location.hash || '#/' });
   const titles = { overview: 'Overview', tasks: 'Tasks', task: 'Task', failed: 'Failed tasks', callbacks: 'Callbacks' };
   document.title = `${titles[name] || 'Not found'} · TaskShed console`;
   try {
