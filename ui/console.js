@@ -53,11 +53,18 @@ function plural(n, word) {
   return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
 }
 
-let flashedAt = 0;
+// A message belongs to the action that caused it: it survives the re-render that follows
+// the action, and the one navigation the action itself makes (delete → task list), but
+// not the operator's next navigation.
+let keepFlashOnNavigation = false;
 
 function flash(message, kind = 'ok') {
-  flashedAt = Date.now();
   flashBox.replaceChildren(h('p', { class: `flash flash-${kind}` }, message));
+}
+
+function navigateAfterAction(hash) {
+  keepFlashOnNavigation = true;
+  location.hash = hash;
 }
 
 function unavailable(what) {
@@ -367,7 +374,7 @@ async function taskView(view, id) {
       }
       await api.del(path);
       flash(`Task ${id} deleted.`);
-      location.hash = '#/tasks';
+      navigateAfterAction('#/tasks');
     }, 'danger'),
     h('button', { type: 'button', id: 'task-refresh', onclick: () => route() }, 'Refresh'));
   view.append(
@@ -587,7 +594,12 @@ async function route(moveFocus = false) {
   main.replaceChildren(view);
   main.setAttribute('aria-busy', 'false');
   main.dataset.ready = String(seq);
-  if (moveFocus) main.focus();
+  if (moveFocus) {
+    // A new view starts at its top, and keyboard users continue from its content rather
+    // than from the link they used.
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
+  }
   const row = name === 'callbacks' && params.get('name') && document.getElementById(`cb-${params.get('name')}`);
   if (row) {
     row.classList.add('highlight');
@@ -597,9 +609,8 @@ async function route(moveFocus = false) {
 
 document.getElementById('tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
 window.addEventListener('hashchange', () => {
-  // A message belongs to the action that caused it; keep it only across the navigation
-  // that action itself made.
-  if (Date.now() - flashedAt > 2000) flashBox.replaceChildren();
+  if (!keepFlashOnNavigation) flashBox.replaceChildren();
+  keepFlashOnNavigation = false;
   main.setAttribute('aria-busy', 'true');
   route(true);
 });

@@ -149,6 +149,8 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
     seed(&server, &receiver).await;
     let browser = Browser::start().await;
     browser.viewport(1280, 800, false).await;
+    // Not UTC, so the screenshots and the checks below show times converted.
+    browser.time_zone("Europe/Berlin").await;
     let ui = format!("{}/ui", server.base);
 
     // Overview: counts by status and the failing callbacks.
@@ -194,6 +196,14 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         )
         .await;
     assert!(title.as_str().unwrap().ends_with(" UTC"), "{title}");
+    let shown = browser
+        .eval("return document.querySelector('time').innerText;", vec![])
+        .await;
+    assert!(
+        !shown.as_str().unwrap().contains("UTC"),
+        "times should be in the browser's zone: {shown}"
+    );
+    assert_eq!(browser.eval(&text_of("#tz"), vec![]).await, "Europe/Berlin");
 
     // Tasks: filtered by callback and group.
     open(&browser, &ui, "#/tasks?callback=billing&group_id=march").await;

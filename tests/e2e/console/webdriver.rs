@@ -182,6 +182,15 @@ impl Browser {
         .await;
     }
 
+    /// Makes the page run in time zone `zone` (IANA name), whatever the machine's is.
+    pub async fn time_zone(&self, zone: &str) {
+        self.post(
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setTimezoneOverride", "params": {"timezoneId": zone}}),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.post("/url", json!({ "url": url })).await;
     }
