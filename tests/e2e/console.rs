@@ -15,7 +15,7 @@ use crate::delivery::at;
 use crate::support::database::fresh_database;
 use crate::support::receiver::{Answer, Receiver};
 use crate::support::server::Server;
-use webdriver::Browser;
+use webdriver::{Browser, ENTER, TAB};
 
 /// Generous bound for deliveries on a busy shared machine.
 const SOON: Duration = Duration::from_secs(30);
@@ -204,6 +204,32 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         "times should be in the browser's zone: {shown}"
     );
     assert_eq!(browser.eval(&text_of("#tz"), vec![]).await, "Europe/Berlin");
+
+    // Keyboard: Tab reaches the views with a visible focus ring, Enter follows the link.
+    let mut reached = false;
+    for _ in 0..8 {
+        browser.press(TAB).await;
+        let focused = browser
+            .eval(
+                "const e = document.activeElement; \
+                 return [e.getAttribute('href'), getComputedStyle(e).outlineStyle];",
+                vec![],
+            )
+            .await;
+        if focused[0] == "#/failed" {
+            assert_ne!(focused[1], "none", "the focused link shows no focus ring");
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached the Failed view's link");
+    browser.press(ENTER).await;
+    browser
+        .wait_for(
+            "the failed view, opened from the keyboard",
+            "return document.querySelector('.view[data-hash=\"#/failed\"]');",
+        )
+        .await;
 
     // Tasks: filtered by callback and group.
     open(&browser, &ui, "#/tasks?callback=billing&group_id=march").await;

@@ -16,6 +16,10 @@ use tokio::process::{Child, Command};
 
 /// The key W3C WebDriver uses for element references in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// WebDriver's code for the Tab key.
+pub const TAB: char = '\u{E004}';
+/// WebDriver's code for the Enter key.
+pub const ENTER: char = '\u{E007}';
 /// How long a wait for the page may take on a busy shared machine.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -272,6 +276,19 @@ impl Browser {
         self.post(
             &format!("/element/{}/value", element.0),
             json!({ "text": text }),
+        )
+        .await;
+    }
+
+    /// Presses a key (a WebDriver key code such as [`TAB`] or [`ENTER`]) on whatever has
+    /// the focus, as a keyboard user does.
+    pub async fn press(&self, key: char) {
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": key.to_string()},
+                {"type": "keyUp", "value": key.to_string()},
+            ]}]}),
         )
         .await;
     }
