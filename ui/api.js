@@ -127,6 +127,7 @@ export async function capabilities() {
     schedule: has('/v1/tasks/{task_id}/schedule', 'get'),
     misfires: has('/v1/tasks/{task_id}/misfires', 'get'),
     enableCallback: has('/v1/callbacks/{name}/enable', 'post'),
+    taskCounts: has('/v1/stats/tasks', 'get'),
     deliveryStats: has('/v1/stats/deliveries', 'get'),
   };
 }

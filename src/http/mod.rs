@@ -9,6 +9,7 @@ pub mod ops;
 pub mod pagination;
 pub mod request_log;
 pub mod responses;
+pub mod stats;
 pub mod task_dto;
 pub mod tasks;
 
@@ -74,6 +75,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::delete_tasks))
         .routes(routes!(tasks::list_attempts))
         .routes(routes!(tasks::retry_task))
+        .routes(routes!(stats::task_counts))
         .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(
             callbacks::register_callback,
