@@ -250,7 +250,7 @@ function filterForm(params, callbacks) {
       e.preventDefault();
       location.hash = `#/tasks${api.query({
         status: statusSelect.value, callback: callbackSelect.value,
-        group_id: group.value.trim(), paused: paused.value,
+        group_id: group.value.trim(), paused: paused.value, limit: params.get('limit'),
       })}`;
     },
   },
@@ -311,7 +311,9 @@ async function tasksView(view, params) {
   for (const k of ['status', 'callback', 'group_id', 'paused', 'cursor']) {
     if (params.get(k)) filter[k] = params.get(k);
   }
-  const page = await api.get(`/v1/tasks${api.query({ ...filter, limit: 50 })}`);
+  // `limit` in the address picks the page size (a link can ask for a short page).
+  const limit = Math.min(1000, Math.max(1, Number(params.get('limit')) || 50));
+  const page = await api.get(`/v1/tasks${api.query({ ...filter, limit })}`);
   if (page.tasks.length === 0) {
     view.append(h('p', { class: 'empty' }, Object.keys(filter).length
       ? 'No tasks match these filters. Change or clear them.'

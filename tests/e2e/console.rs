@@ -260,6 +260,49 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
     );
     browser.screenshot(&screenshot_path("tasks")).await;
 
+    // Pages: the five billing tasks, two at a time, through `next_cursor`.
+    let mut seen = Vec::new();
+    open(&browser, &ui, "#/tasks?callback=billing&limit=2").await;
+    for _ in 0..3 {
+        let ids = browser
+            .eval(
+                "return [...document.querySelectorAll('[aria-label=Tasks] tbody tr td:first-child')]\
+                 .map((td) => td.innerText);",
+                vec![],
+            )
+            .await;
+        seen.extend(
+            ids.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned()),
+        );
+        let next = browser
+            .eval(
+                "return document.querySelector('a[rel=next]')?.getAttribute('href');",
+                vec![],
+            )
+            .await;
+        let Some(next) = next.as_str() else { break };
+        browser.click(&browser.find("a[rel=next]").await).await;
+        browser
+            .wait_for(
+                "the next page",
+                &format!("return document.querySelector('.view[data-hash=\"{next}\"]');"),
+            )
+            .await;
+    }
+    assert_eq!(
+        seen,
+        [
+            "invoice-march-1",
+            "invoice-march-2",
+            "invoice-march-3",
+            "nightly-sync",
+            "paid-1"
+        ]
+    );
+
     // Status filter through the form, as a user would.
     open(&browser, &ui, "#/tasks").await;
     browser
