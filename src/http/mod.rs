@@ -3,11 +3,13 @@
 
 pub mod callback_dto;
 pub mod callbacks;
+mod console;
 pub mod json;
 pub mod ops;
 pub mod pagination;
 pub mod request_log;
 pub mod responses;
+pub mod stats;
 pub mod task_dto;
 pub mod tasks;
 
@@ -71,6 +73,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::delete_tasks))
         .routes(routes!(tasks::list_attempts))
         .routes(routes!(tasks::retry_task))
+        .routes(routes!(stats::task_counts))
         .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(
             callbacks::register_callback,
@@ -128,6 +131,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(Scalar::with_url("/docs", doc))
+        .merge(console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

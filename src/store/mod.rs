@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod callbacks;
 pub mod deliveries;
 pub mod notify;
+pub mod task_counts;
 pub mod tasks;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

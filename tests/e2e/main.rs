@@ -9,6 +9,7 @@ mod api_callbacks;
 mod api_errors;
 mod api_tasks;
 mod cli;
+mod console;
 mod create_batching;
 mod delivery;
 mod delivery_cluster;

@@ -25,6 +25,7 @@ from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
 from .run_type import RunType
 from .task import Task
+from .task_counts import TaskCounts
 from .task_page import TaskPage
 from .task_selector_request import TaskSelectorRequest
 from .task_spec import TaskSpec
@@ -56,6 +57,7 @@ __all__ = (
     "RetrySpec",
     "RunType",
     "Task",
+    "TaskCounts",
     "TaskPage",
     "TaskSelectorRequest",
     "TaskSpec",

@@ -1,0 +1,630 @@
+// The TaskShed console: hash-routed views over the public API (see api.js).
+//
+// Everything is built with DOM calls, never from HTML strings, so task ids, errors and
+// receiver answers (which anyone able to create a task controls) cannot inject markup.
+
+import * as api from './api.js';
+
+const STATUSES = ['scheduled', 'running', 'succeeded', 'failed'];
+const main = document.getElementById('main');
+const flashBox = document.getElementById('flash');
+
+// ---------------------------------------------------------------------------------------
+// Small DOM and formatting helpers.
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const localFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric', month: 'short', day: 'numeric',
+  hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+});
+
+/** A time in the browser's zone; the UTC original on hover and in `datetime`. */
+function time(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const utc = `${iso.replace('T', ' ').replace('Z', '')} UTC`;
+  return h('time', { datetime: iso, title: utc }, localFormat.format(date));
+}
+
+function badge(status) {
+  return h('span', { class: `badge badge-${status}` }, status);
+}
+
+function taskLink(id) {
+  return h('a', { href: `#/task/${encodeURIComponent(id)}`, class: 'mono' }, id);
+}
+
+function plural(n, word) {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// A message belongs to the action that caused it: it survives the re-render that follows
+// the action, and the one navigation the action itself makes (delete → task list), but
+// not the operator's next navigation.
+let keepFlashOnNavigation = false;
+
+function flash(message, kind = 'ok') {
+  flashBox.replaceChildren(h('p', { class: `flash flash-${kind}` }, message));
+}
+
+function navigateAfterAction(hash) {
+  keepFlashOnNavigation = true;
+  location.hash = hash;
+}
+
+function unavailable(what) {
+  return h('p', { class: 'unavailable' },
+    `${what}: not available from this server yet. `,
+    'A TaskShed that offers it (API v2) shows it here without any change to the console.');
+}
+
+/** What to do about an error, in words an operator can act on. */
+function advice(error) {
+  if (!(error instanceof api.ApiError)) return 'Reload the page; if it happens again, report it with the browser console output.';
+  if (error.status === 0) return 'Check that TaskShed is running and reachable, then reload.';
+  if (error.status === 401) return 'Enter an API key with the “API key” button at the top.';
+  if (error.status === 403) return 'The key in use lacks the scope this needs; use a key with more scopes (“API key” button).';
+  if (error.status === 404) return 'It may have been deleted, or finished tasks were pruned after their retention period.';
+  if (error.status >= 500) return 'The server failed; its log has the details (search for the request id). Try again shortly.';
+  return 'Check the input and try again.';
+}
+
+function errorBox(error, context) {
+  return h('div', { class: 'error', role: 'alert' },
+    h('p', {}, h('strong', {}, `${context}: `), error.message || String(error)),
+    h('p', {}, advice(error)));
+}
+
+function table(headers, rows, caption) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    h('table', {},
+      h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+}
+
+function confirmAction(title, text, yesLabel) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-title').textContent = title;
+  document.getElementById('confirm-text').textContent = text;
+  document.getElementById('confirm-yes').textContent = yesLabel;
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'yes'), { once: true });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The key prompt (shown on a 401, or from the header button).
+
+function askForKey(reason) {
+  const dialog = document.getElementById('key-dialog');
+  const input = document.getElementById('key-input');
+  document.getElementById('key-reason').textContent = reason;
+  document.getElementById('key-forget').hidden = !api.storedKey();
+  input.value = '';
+  dialog.returnValue = '';
+  dialog.showModal();
+  input.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      if (dialog.returnValue === 'use' && input.value.trim()) {
+        resolve(input.value.trim());
+      } else {
+        if (dialog.returnValue === 'forget') api.setKey(null);
+        resolve(null);
+      }
+    }, { once: true });
+  });
+}
+
+api.onKeyNeeded(askForKey);
+
+document.getElementById('key-button').addEventListener('click', async () => {
+  const key = await askForKey(api.storedKey()
+    ? 'A key is in use for this tab. Enter another one, or forget it.'
+    : 'No key in use. The API is open on this server unless a call answers 401; you can enter one anyway.');
+  if (key) {
+    api.setKey(key);
+    flash('Key saved for this tab.');
+    route();
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+// Views.
+
+async function overview(view) {
+  view.append(h('h1', {}, 'Overview'));
+  const counts = h('section', { 'aria-labelledby': 'counts-h' },
+    h('h2', { id: 'counts-h' }, 'Tasks by status'));
+  const cards = h('ul', { class: 'cards' });
+  counts.append(cards);
+  const failing = h('section', { 'aria-labelledby': 'failing-h' },
+    h('h2', { id: 'failing-h' }, 'Failing callbacks'));
+  const rate = h('section', { 'aria-labelledby': 'rate-h' },
+    h('h2', { id: 'rate-h' }, 'Deliveries per minute, last hour'));
+  view.append(counts, failing, rate);
+
+  // Exact counts from `GET /v1/stats/tasks` where the server has it; otherwise by listing
+  // (up to 1,000 per status, shown as "1,000+" beyond). The failed tasks themselves are
+  // listed either way, for the failing-callbacks table.
+  const caps = await api.capabilities();
+  const stats = caps.taskCounts ? await api.get('/v1/stats/tasks').catch((error) => ({ error })) : null;
+  const results = await Promise.all(STATUSES.map((status) => {
+    if (stats && status !== 'failed') return { status, count: stats[status], error: stats.error, tasks: [] };
+    return api.allTasks({ status }, 1000).then((r) => ({ status, count: r.tasks.length, ...r }),
+      (error) => ({ status, error }));
+  }));
+  if (stats && !stats.error) {
+    const failed = results.find((r) => r.status === 'failed');
+    Object.assign(failed, { count: stats.failed, truncated: false });
+  }
+  for (const r of results) {
+    const value = r.error ? '?' : `${r.count.toLocaleString()}${r.truncated ? '+' : ''}`;
+    cards.append(h('li', { class: `card card-${r.status}` },
+      h('a', { href: `#/tasks?status=${r.status}` },
+        h('span', { class: 'card-count', 'data-status': r.status }, value),
+        h('span', { class: 'card-label' }, r.status))));
+  }
+  const firstError = results.find((r) => r.error);
+  if (firstError) {
+    counts.append(errorBox(firstError.error, 'Could not count tasks'));
+    return;
+  }
+  if (results.every((r) => r.count === 0)) {
+    counts.append(h('p', { class: 'empty' },
+      'No tasks yet. Register a callback (PUT /v1/callbacks/{name}) and create tasks (POST /v1/tasks); see ',
+      h('a', { href: '/docs' }, 'the API docs'), '.'));
+  }
+
+  const failed = results.find((r) => r.status === 'failed').tasks;
+  const byCallback = new Map();
+  for (const t of failed) {
+    const entry = byCallback.get(t.callback) || { count: 0, error: null, at: null };
+    entry.count += 1;
+    const at = t.finished_at || t.updated_at;
+    if (!entry.at || at > entry.at) Object.assign(entry, { at, error: t.last_error });
+    byCallback.set(t.callback, entry);
+  }
+  let callbacks = [];
+  try {
+    callbacks = (await api.get('/v1/callbacks?limit=1000')).callbacks;
+  } catch (error) {
+    failing.append(errorBox(error, 'Could not list callbacks'));
+  }
+  const troubled = callbacks.filter((c) => c.disabled_at || (c.flow && c.flow.held_until));
+  for (const c of troubled) if (!byCallback.has(c.name)) byCallback.set(c.name, { count: 0 });
+  if (byCallback.size === 0) {
+    failing.append(h('p', { class: 'empty' }, 'No callback has failed tasks. Nothing to do.'));
+  } else {
+    const rows = [...byCallback.entries()].sort((a, b) => b[1].count - a[1].count).map(([name, e]) => {
+      const cb = callbacks.find((c) => c.name === name) || {};
+      const state = [cb.disabled_at && 'disabled', cb.flow && cb.flow.held_until && 'held'].filter(Boolean).join(', ');
+      return h('tr', {},
+        h('td', {}, h('a', { href: `#/failed?callback=${encodeURIComponent(name)}` }, name)),
+        h('td', { class: 'num' }, e.count.toLocaleString()),
+        h('td', {}, e.error || '—'),
+        h('td', {}, time(e.at)),
+        h('td', {}, state || '—'));
+    });
+    failing.append(table(['Callback', 'Failed tasks', 'Latest error', 'Latest failure', 'State'], rows,
+      'Callbacks with failed tasks'));
+  }
+
+  if (!caps.deliveryStats) rate.append(unavailable('Delivery counts per minute'));
+  else rate.append(h('p', {}, 'This server reports delivery counts; see ', h('a', { href: '/docs' }, '/docs'), '.'));
+}
+
+function filterForm(params, callbacks) {
+  const statusSelect = h('select', { id: 'f-status', name: 'status' },
+    h('option', { value: '' }, 'any'),
+    STATUSES.map((s) => h('option', { value: s, selected: params.get('status') === s }, s)));
+  const callbackSelect = h('select', { id: 'f-callback', name: 'callback' },
+    h('option', { value: '' }, 'any'),
+    callbacks.map((c) => h('option', { value: c.name, selected: params.get('callback') === c.name }, c.name)));
+  const group = h('input', { id: 'f-group', name: 'group_id', value: params.get('group_id') || '', spellcheck: 'false' });
+  const paused = h('select', { id: 'f-paused', name: 'paused' },
+    h('option', { value: '' }, 'either'),
+    h('option', { value: 'true', selected: params.get('paused') === 'true' }, 'paused'),
+    h('option', { value: 'false', selected: params.get('paused') === 'false' }, 'not paused'));
+  return h('form', {
+    class: 'filters', role: 'search', 'aria-label': 'Filter tasks',
+    onsubmit: (e) => {
+      e.preventDefault();
+      location.hash = `#/tasks${api.query({
+        status: statusSelect.value, callback: callbackSelect.value,
+        group_id: group.value.trim(), paused: paused.value, limit: params.get('limit'),
+      })}`;
+    },
+  },
+  h('label', {}, 'Status', statusSelect),
+  h('label', {}, 'Callback', callbackSelect),
+  h('label', {}, 'Group', group),
+  h('label', {}, 'Paused', paused),
+  h('div', { class: 'actions' },
+    h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
+    h('a', { href: '#/tasks', class: 'button' }, 'Clear')));
+}
+
+function searchForm() {
+  const input = h('input', { id: 'search-id', name: 'task_id', spellcheck: 'false', required: true, placeholder: 'exact task id' });
+  const out = h('div', { 'aria-live': 'polite' });
+  return h('form', {
+    class: 'search', role: 'search', 'aria-label': 'Find a task by id',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const id = input.value.trim();
+      try {
+        await api.get(`/v1/tasks/${encodeURIComponent(id)}`);
+        location.hash = `#/task/${encodeURIComponent(id)}`;
+      } catch (error) {
+        out.replaceChildren(error.status === 404
+          ? h('p', { class: 'error' }, `No task has the id “${id}”. Ids are exact and case-sensitive; finished tasks are pruned after their retention period.`)
+          : errorBox(error, 'Search failed'));
+      }
+    },
+  },
+  h('label', { for: 'search-id' }, 'Find task by id'), input,
+  h('button', { type: 'submit' }, 'Open'), out);
+}
+
+function tasksTable(tasks, caption) {
+  return table(['Task', 'Status', 'Callback', 'Group', 'Run at', 'Type', 'Attempts', 'Last error'],
+    tasks.map((t) => h('tr', {},
+      h('td', {}, taskLink(t.task_id)),
+      h('td', {}, badge(t.status), t.paused ? h('span', { class: 'badge badge-paused' }, 'paused') : null),
+      h('td', {}, t.callback),
+      h('td', {}, t.group_id || '—'),
+      h('td', {}, time(t.run_at)),
+      h('td', {}, t.run_type === 'recurring' ? `every ${t.interval}` : t.run_type),
+      h('td', { class: 'num' }, t.attempts),
+      h('td', { class: 'clip' }, t.last_error || '—'))), caption);
+}
+
+async function tasksView(view, params) {
+  view.append(h('h1', {}, 'Tasks'));
+  let callbacks = [];
+  try {
+    callbacks = (await api.get('/v1/callbacks?limit=1000')).callbacks;
+  } catch (error) {
+    view.append(errorBox(error, 'Could not list callbacks for the filter'));
+  }
+  view.append(searchForm(), filterForm(params, callbacks));
+  const filter = {};
+  for (const k of ['status', 'callback', 'group_id', 'paused', 'cursor']) {
+    if (params.get(k)) filter[k] = params.get(k);
+  }
+  // `limit` in the address picks the page size (a link can ask for a short page).
+  const limit = Math.min(1000, Math.max(1, Number(params.get('limit')) || 50));
+  const page = await api.get(`/v1/tasks${api.query({ ...filter, limit })}`);
+  if (page.tasks.length === 0) {
+    view.append(h('p', { class: 'empty' }, Object.keys(filter).length
+      ? 'No tasks match these filters. Change or clear them.'
+      : 'No tasks yet. Create one with POST /v1/tasks (see /docs).'));
+  } else {
+    view.append(tasksTable(page.tasks, 'Tasks'));
+  }
+  const nav = h('nav', { class: 'pager', 'aria-label': 'Pages' });
+  if (filter.cursor) {
+    const first = new URLSearchParams(params);
+    first.delete('cursor');
+    nav.append(h('a', { href: `#/tasks?${first}`, class: 'button' }, 'First page'));
+  }
+  if (page.next_cursor) {
+    const next = new URLSearchParams(params);
+    next.set('cursor', page.next_cursor);
+    nav.append(h('a', { href: `#/tasks?${next}`, class: 'button', rel: 'next' }, 'Next page'));
+  }
+  view.append(nav);
+}
+
+const TIME_FIELDS = new Set(['run_at', 'paused_at', 'next_attempt_at', 'created_at', 'updated_at', 'finished_at', 'start_at', 'end_at']);
+const FIELD_ORDER = ['task_id', 'status', 'callback', 'group_id', 'run_type', 'interval', 'run_at', 'timezone',
+  'next_attempt_at', 'paused', 'paused_at', 'coalesce', 'attempts', 'last_error', 'runs', 'created_at',
+  'updated_at', 'finished_at', 'kwargs'];
+
+function fieldValue(key, value) {
+  if (TIME_FIELDS.has(key)) return time(value);
+  if (key === 'status') return badge(value);
+  if (key === 'callback') return h('a', { href: `#/callbacks?name=${encodeURIComponent(value)}` }, value);
+  if (key === 'group_id' && value) return h('a', { href: `#/tasks?group_id=${encodeURIComponent(value)}` }, value);
+  if (value === null || value === undefined) return h('span', { class: 'muted' }, '—');
+  if (typeof value === 'object') return h('pre', { class: 'json' }, JSON.stringify(value, null, 2));
+  return String(value);
+}
+
+async function taskView(view, id) {
+  const path = `/v1/tasks/${encodeURIComponent(id)}`;
+  const [task, caps] = await Promise.all([api.get(path), api.capabilities()]);
+  const finished = task.status === 'succeeded' || task.status === 'failed';
+  const act = (id, label, handler, cls) => h('button', { type: 'button', id, class: cls, onclick: async (e) => {
+    e.currentTarget.disabled = true;
+    try {
+      await handler();
+    } catch (error) {
+      flash(`${label} failed: ${error.message} ${advice(error)}`, 'error');
+      route();
+    }
+  } }, label);
+  const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Task actions' },
+    task.status === 'failed' && act('task-retry', 'Retry now', async () => {
+      await api.post(`${path}/retry`);
+      flash(`Task ${id} re-armed: it is due now.`);
+      route();
+    }, 'primary'),
+    !finished && !task.paused && act('task-pause', 'Pause', async () => {
+      await api.post('/v1/tasks/pause', { task_ids: [id] });
+      flash(`Task ${id} paused.`);
+      route();
+    }),
+    task.paused && act('task-resume', 'Resume', async () => {
+      await api.post('/v1/tasks/resume', { task_ids: [id] });
+      flash(`Task ${id} resumed.`);
+      route();
+    }),
+    act('task-delete', 'Delete…', async () => {
+      if (!await confirmAction('Delete this task?',
+        `Task ${id} and its delivery history will be deleted. This cannot be undone.`, 'Delete task')) {
+        route();
+        return;
+      }
+      await api.del(path);
+      flash(`Task ${id} deleted.`);
+      navigateAfterAction('#/tasks');
+    }, 'danger'),
+    h('button', { type: 'button', id: 'task-refresh', onclick: () => route() }, 'Refresh'));
+  view.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/tasks' }, 'Tasks'), ' / '),
+    h('h1', {}, 'Task ', h('span', { class: 'mono' }, id), ' ', badge(task.status)),
+    actions);
+
+  const keys = [...FIELD_ORDER.filter((k) => k in task), ...Object.keys(task).filter((k) => !FIELD_ORDER.includes(k))];
+  view.append(h('section', { 'aria-labelledby': 'fields-h' },
+    h('h2', { id: 'fields-h' }, 'Fields'),
+    h('dl', { class: 'fields', id: 'task-fields' },
+      keys.map((k) => [h('dt', {}, k), h('dd', { 'data-field': k }, fieldValue(k, task[k]))]))));
+
+  const attemptsSection = h('section', { 'aria-labelledby': 'attempts-h' }, h('h2', { id: 'attempts-h' }, 'Attempts'));
+  view.append(attemptsSection);
+  try {
+    const { attempts } = await api.get(`${path}/attempts?limit=100`);
+    if (attempts.length === 0) {
+      attemptsSection.append(h('p', { class: 'empty' }, task.paused
+        ? 'No attempts yet: the task is paused. Resume it to let it run.'
+        : 'No attempts yet: the task has not been due. It runs at its run_at time.'));
+    } else {
+      attemptsSection.append(table(['Started', '#', 'Outcome', 'Status code', 'Error', 'Duration', 'Response (first bytes)', 'Instance'],
+        attempts.map((a) => h('tr', {},
+          h('td', {}, time(a.started_at)),
+          h('td', { class: 'num' }, a.attempt),
+          h('td', {}, badge(a.outcome)),
+          h('td', { class: 'num' }, a.status_code ?? '—'),
+          h('td', {}, a.error || '—'),
+          h('td', { class: 'num' }, `${Math.round(a.duration_ms)} ms`),
+          h('td', {}, a.response ? h('code', { class: 'clip' }, a.response) : '—'),
+          h('td', {}, a.instance))), 'Delivery attempts, newest first'));
+    }
+  } catch (error) {
+    attemptsSection.append(errorBox(error, 'Could not load attempts'));
+  }
+
+  const next = h('section', { 'aria-labelledby': 'next-h' }, h('h2', { id: 'next-h' }, 'Next occurrences'));
+  view.append(next);
+  if (finished) {
+    next.append(h('p', { class: 'muted' }, 'None: the task has finished.'));
+  } else if (!caps.schedule) {
+    next.append(task.run_type === 'recurring'
+      ? unavailable('Occurrences after the next one')
+      : h('p', {}, 'Once, at ', time(task.run_at), '.'));
+  } else {
+    try {
+      const s = await api.get(`${path}/schedule?count=5`);
+      next.append(h('ol', {}, (s.occurrences || []).map((o) => h('li', {}, time(o.at), o.dst ? ` (${o.dst})` : ''))));
+    } catch (error) {
+      next.append(errorBox(error, 'Could not load the schedule'));
+    }
+  }
+
+  const mis = h('section', { 'aria-labelledby': 'mis-h' }, h('h2', { id: 'mis-h' }, 'Misfires'));
+  view.append(mis);
+  if (!caps.misfires) {
+    mis.append(unavailable('Missed occurrences (misfire ledger)'));
+  } else {
+    try {
+      const answer = await api.get(`${path}/misfires`);
+      const list = Array.isArray(answer) ? answer : answer.misfires || [];
+      mis.append(list.length === 0 ? h('p', { class: 'empty' }, 'No missed occurrences.')
+        : table(['Scheduled at', 'Reason', 'Recorded at'], list.map((m) => h('tr', {},
+          h('td', {}, time(m.scheduled_at)), h('td', {}, m.reason), h('td', {}, time(m.recorded_at)))), 'Misfires'));
+    } catch (error) {
+      mis.append(errorBox(error, 'Could not load misfires'));
+    }
+  }
+}
+
+function duration(d) {
+  return d || '—';
+}
+
+async function callbacksView(view) {
+  view.append(h('h1', {}, 'Callbacks'));
+  const [page, caps] = await Promise.all([api.get('/v1/callbacks?limit=1000'), api.capabilities()]);
+  const callbacks = page.callbacks;
+  if (callbacks.length === 0) {
+    view.append(h('p', { class: 'empty' },
+      'No callbacks registered. Register one with PUT /v1/callbacks/{name} and a JSON body {"url": …}; see ',
+      h('a', { href: '/docs' }, '/docs'), '.'));
+    return;
+  }
+  const hasFlow = callbacks.some((c) => 'flow' in c || 'max_concurrency' in c || 'disabled_at' in c);
+  const rows = callbacks.map((c) => {
+    const state = [];
+    if (c.disabled_at) state.push(h('span', { class: 'badge badge-failed' }, 'disabled'), ' since ', time(c.disabled_at), c.disabled_reason ? ` (${c.disabled_reason})` : '');
+    if (c.flow && c.flow.held_until) state.push(h('span', { class: 'badge badge-retrying' }, 'held'), ' until ', time(c.flow.held_until));
+    if (c.flow) state.push(h('div', { class: 'muted' }, `${c.flow.in_flight} in flight, effective concurrency ${c.flow.effective_concurrency}`));
+    if (!state.length) state.push(hasFlow ? 'delivering' : '—');
+    const limits = [];
+    if (c.max_concurrency) limits.push(`max ${c.max_concurrency} concurrent`);
+    if (c.rate_limit) limits.push(`${c.rate_limit.requests} per ${c.rate_limit.per}`);
+    return h('tr', { id: `cb-${c.name}` },
+      h('th', { scope: 'row' }, c.name),
+      h('td', { class: 'url' }, c.url),
+      h('td', {}, duration(c.timeout)),
+      h('td', {}, c.retry ? `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}` : '—'),
+      h('td', {}, limits.join(', ') || '—'),
+      h('td', {}, Object.keys(c.headers || {}).join(', ') || '—'),
+      h('td', {}, state),
+      h('td', { class: 'row-actions' },
+        h('a', { href: `#/tasks?callback=${encodeURIComponent(c.name)}` }, 'Tasks'), ' ',
+        h('a', { href: `#/failed?callback=${encodeURIComponent(c.name)}` }, 'Failed'),
+        c.disabled_at && caps.enableCallback ? h('button', { type: 'button', onclick: async () => {
+          try {
+            await api.post(`/v1/callbacks/${encodeURIComponent(c.name)}/enable`);
+            flash(`Callback ${c.name} enabled.`);
+          } catch (error) {
+            flash(`Enable failed: ${error.message}`, 'error');
+          }
+          route();
+        } }, 'Enable') : null));
+  });
+  view.append(table(['Name', 'URL', 'Timeout', 'Retry policy', 'Limits', 'Static headers', 'State', ''], rows, 'Registered callbacks'));
+  if (!hasFlow) view.append(unavailable('Flow state (in flight, held), success rate and disabled callbacks'));
+  else view.append(unavailable('Success rate'));
+}
+
+async function failedView(view, params) {
+  view.append(h('h1', {}, 'Failed tasks'));
+  const callback = params.get('callback') || '';
+  const callbacks = (await api.get('/v1/callbacks?limit=1000')).callbacks;
+  const select = h('select', { id: 'failed-callback' }, h('option', { value: '' }, 'all callbacks'),
+    callbacks.map((c) => h('option', { value: c.name, selected: c.name === callback }, c.name)));
+  view.append(h('form', { class: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = `#/failed${api.query({ callback: select.value })}`;
+  } }, h('label', {}, 'Callback', select), h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Show'))));
+
+  const filter = { status: 'failed', callback };
+  const page = await api.get(`/v1/tasks${api.query({ ...filter, limit: 100 })}`);
+  const bulk = h('section', { class: 'bulk', 'aria-labelledby': 'bulk-h', id: 'bulk' },
+    h('h2', { id: 'bulk-h' }, 'Retry in bulk'));
+  if (page.tasks.length === 0) {
+    view.append(h('p', { class: 'empty' }, callback
+      ? `No failed tasks for callback ${callback}. Nothing to retry.`
+      : 'No failed tasks. Nothing to retry.'));
+    return;
+  }
+  const previewButton = h('button', { type: 'button', class: 'primary', id: 'bulk-preview' }, 'Count tasks to retry…');
+  const out = h('div', { 'aria-live': 'polite', id: 'bulk-out' });
+  previewButton.addEventListener('click', async () => {
+    previewButton.disabled = true;
+    out.replaceChildren(h('p', { class: 'muted' }, 'Counting…'));
+    try {
+      const selector = callback ? { callback }
+        : { task_ids: (await api.allTasks({ status: 'failed' })).tasks.map((t) => t.task_id) };
+      const preview = await api.previewRetry(selector);
+      const scope = callback ? ` of callback ${callback}` : '';
+      const go = h('button', { type: 'button', class: 'primary', id: 'bulk-confirm' }, `Retry ${plural(preview.count, 'task')}`);
+      const cancel = h('button', { type: 'button', onclick: () => { out.replaceChildren(); previewButton.disabled = false; previewButton.focus(); } }, 'Cancel');
+      out.replaceChildren(h('p', { id: 'bulk-count' },
+        `${plural(preview.count, 'failed task')}${scope} will be re-armed and delivered again now.`),
+      h('div', { class: 'actions' }, go, cancel));
+      go.focus();
+      go.addEventListener('click', async () => {
+        go.disabled = true;
+        cancel.disabled = true;
+        const progress = h('p', { class: 'muted' }, 'Retrying…');
+        out.append(progress);
+        const result = await api.applyRetry(preview, (done, total) => { progress.textContent = `Retrying… ${done} of ${total}`; });
+        const parts = [`Re-armed ${plural(result.affected, 'task')}.`];
+        if (result.skipped) parts.push(`${result.skipped} skipped (no longer failed).`);
+        if (result.errors.length) parts.push(`${result.errors.length} failed: ${result.errors[0].error.message}`);
+        flash(parts.join(' '), result.errors.length ? 'error' : 'ok');
+        route();
+      });
+    } catch (error) {
+      out.replaceChildren(errorBox(error, 'Could not count failed tasks'));
+      previewButton.disabled = false;
+    }
+  });
+  bulk.append(h('p', {}, 'First counts what would be retried; nothing changes until you confirm.'), previewButton, out);
+  view.append(bulk, tasksTable(page.tasks, 'Failed tasks'));
+  if (page.next_cursor) {
+    view.append(h('p', { class: 'muted' }, 'Showing the first 100. ',
+      h('a', { href: `#/tasks${api.query({ status: 'failed', callback })}` }, 'See all in the task list'), '.'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Routing.
+
+let renderSeq = 0;
+
+async function route(moveFocus = false) {
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path, search] = hash.split('?');
+  const params = new URLSearchParams(search || '');
+  const parts = path.split('/').filter(Boolean);
+  const name = parts[0] || 'overview';
+  for (const link of document.querySelectorAll('nav a[data-view]')) {
+    const current = link.dataset.view === name || (name === 'task' && link.dataset.view === 'tasks');
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const seq = ++renderSeq;
+  // `data-hash` says which navigation this view answers, so a reader (or a test) can
+  // tell the new view from the one it replaces.
+  const view = h('div', { class: 'view', 'data-view': name, 'data-hash': location.hash || '#/' });
+  const titles = { overview: 'Overview', tasks: 'Tasks', task: 'Task', failed: 'Failed tasks', callbacks: 'Callbacks' };
+  document.title = `${titles[name] || 'Not found'} · TaskShed console`;
+  try {
+    if (name === 'overview') await overview(view);
+    else if (name === 'tasks') await tasksView(view, params);
+    else if (name === 'task' && parts[1]) await taskView(view, decodeURIComponent(parts.slice(1).join('/')));
+    else if (name === 'failed') await failedView(view, params);
+    else if (name === 'callbacks') await callbacksView(view);
+    else view.append(h('h1', {}, 'Not found'), h('p', {}, 'No such view. ', h('a', { href: '#/' }, 'Go to the overview'), '.'));
+  } catch (error) {
+    view.append(errorBox(error, 'Could not load this view'));
+  }
+  if (seq !== renderSeq) return; // a later navigation won
+  main.replaceChildren(view);
+  main.setAttribute('aria-busy', 'false');
+  main.dataset.ready = String(seq);
+  if (moveFocus) {
+    // A new view starts at its top, and keyboard users continue from its content rather
+    // than from the link they used.
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
+  }
+  const row = name === 'callbacks' && params.get('name') && document.getElementById(`cb-${params.get('name')}`);
+  if (row) {
+    row.classList.add('highlight');
+    row.scrollIntoView({ block: 'center' });
+  }
+}
+
+document.getElementById('tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
+window.addEventListener('hashchange', () => {
+  if (!keepFlashOnNavigation) flashBox.replaceChildren();
+  keepFlashOnNavigation = false;
+  main.setAttribute('aria-busy', 'true');
+  route(true);
+});
+route();
