@@ -455,6 +455,24 @@ mod tests {
     }
 
     #[test]
+    fn every_protocol_header_is_reserved() {
+        // The domain list is written out by name; this keeps it in step with the sender.
+        for name in [
+            HEADER_WEBHOOK_ID,
+            HEADER_WEBHOOK_TIMESTAMP,
+            HEADER_WEBHOOK_SIGNATURE,
+            HEADER_TASK_ID,
+            HEADER_GROUP_ID,
+            HEADER_SCHEDULED_AT,
+            HEADER_ATTEMPT,
+            CONTENT_TYPE.as_str(),
+            USER_AGENT.as_str(),
+        ] {
+            assert!(is_reserved_header(name), "{name}");
+        }
+    }
+
+    #[test]
     fn debug_hides_url_and_header_values() {
         let secret = secret();
         let extra = vec![("authorization".to_string(), "Bearer hunter2".to_string())];

@@ -186,3 +186,62 @@ pub async fn delete_callback(pool: &PgPool, name: &str) -> Result<DeleteCallback
         DeleteCallback::NotFound
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> CallbackRow {
+        CallbackRow {
+            name: "hook".into(),
+            url: "https://example.com/hook".into(),
+            timeout_us: 10_000_000,
+            headers: Json(BTreeMap::from([(
+                "authorization".into(),
+                "Bearer x".into(),
+            )])),
+            max_attempts: 8,
+            initial_backoff_us: 5_000_000,
+            max_backoff_us: 3_600_000_000,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        }
+    }
+
+    #[test]
+    fn a_registered_row_parses() {
+        let callback = row().into_callback().expect("valid row");
+        assert_eq!(callback.url.as_str(), "https://example.com/hook");
+        assert_eq!(callback.retry, RetryPolicy::default());
+        assert_eq!(callback.headers.as_slice().len(), 1);
+    }
+
+    #[test]
+    fn a_hand_edited_row_is_an_error_not_a_default() {
+        let broken = [
+            CallbackRow {
+                url: "not a url".into(),
+                ..row()
+            },
+            CallbackRow {
+                secret: "hunter2".into(),
+                ..row()
+            },
+            CallbackRow {
+                headers: Json(BTreeMap::from([("keep-alive".into(), "x".into())])),
+                ..row()
+            },
+            CallbackRow {
+                max_attempts: 0,
+                ..row()
+            },
+            CallbackRow {
+                name: "bad name".into(),
+                ..row()
+            },
+        ];
+        for row in broken {
+            let why = row.into_callback().expect_err("must not parse");
+            assert!(!why.contains("hunter2"), "{why}");
+        }
+    }
+}
