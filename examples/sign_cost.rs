@@ -2,6 +2,10 @@
 //! sender uses) against the hand-written HMAC it replaced, on a 50-byte body.
 //!
 //! Run with `cargo run --release --example sign_cost`; prints nanoseconds per signature.
+//! On 2026-11-30 (2 shared cores, load ~19, release without LTO) three runs gave
+//! 408–499 ns by hand and 1,477–1,544 ns with the crate: about 1 µs more per delivery,
+//! which the crate spends formatting the whole message into one `String`, checking it
+//! is UTF-8 and hashing with a portable SHA-256. Small beside a webhook round trip.
 
 use std::hint::black_box;
 use std::time::Instant;
