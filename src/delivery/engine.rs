@@ -96,8 +96,8 @@ impl Engine {
         for name in missing {
             cache.entry(name).or_insert(None);
         }
-        for target in found {
-            cache.insert(target.name.clone(), Some(Arc::new(Target::from(target))));
+        for (name, parsed) in found {
+            cache.insert(name, Some(Arc::new(Target::from(parsed))));
         }
         Ok(())
     }

@@ -70,7 +70,9 @@ fn drain(results: &mut mpsc::UnboundedReceiver<FinishedAttempt>, batch: &mut Vec
 /// then the lease expiry re-delivers the task (at least once).
 async fn write(engine: &Engine, batch: Vec<FinishedAttempt>, stop: &CancellationToken) {
     let mut pause = Duration::from_millis(50);
-    let reschedules_soon = batch.iter().any(|f| f.status == "scheduled");
+    let reschedules_soon = batch
+        .iter()
+        .any(|f| f.status == crate::domain::task::TaskStatus::Scheduled);
     loop {
         match finish_attempts(&engine.pool, &engine.config.instance, &batch).await {
             Ok(applied) => {

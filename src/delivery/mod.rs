@@ -6,7 +6,6 @@ pub mod clock_anchor;
 pub mod dispatch;
 pub mod engine;
 pub mod finisher;
-pub mod retry_policy;
 pub mod sender;
 pub mod settle;
 pub mod signing;

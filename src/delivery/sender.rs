@@ -1,7 +1,7 @@
 //! The HTTP side of a delivery: one shared keep-alive client, and one signed `POST`
 //! per attempt whose result is reported as an [`AttemptOutcome`].
 //!
-//! This module decides nothing about retries (see `retry_policy`); it only makes the
+//! This module decides nothing about retries (see `domain::retry`); it only makes the
 //! request exactly as the API promises and measures what came back.
 //!
 //! Limits, and why:
@@ -23,8 +23,11 @@ use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use tokio::time::Instant;
 
-use super::retry_policy::parse_retry_after;
-use super::signing::{sign, SigningSecret};
+use super::signing::sign;
+use crate::domain::attempt::{AttemptError, AttemptOutcome};
+use crate::domain::callback::is_reserved_header;
+use crate::domain::retry::parse_retry_after;
+use crate::domain::secret::SigningSecret;
 
 /// `taskshed/<crate version>`, the value `Sender::new` is meant to be given.
 pub const DEFAULT_USER_AGENT: &str = concat!("taskshed/", env!("CARGO_PKG_VERSION"));
@@ -46,79 +49,6 @@ pub const HEADER_TASK_ID: &str = "taskshed-task-id";
 pub const HEADER_GROUP_ID: &str = "taskshed-group-id";
 pub const HEADER_SCHEDULED_AT: &str = "taskshed-scheduled-at";
 pub const HEADER_ATTEMPT: &str = "taskshed-attempt";
-
-/// Headers a callback's static `headers` may not set: the protocol headers (they are
-/// signed or promised by the API), and those that control HTTP framing or routing,
-/// which a caller setting would corrupt the request.
-const RESERVED_HEADERS: [&str; 18] = [
-    "content-type",
-    "user-agent",
-    HEADER_WEBHOOK_ID,
-    HEADER_WEBHOOK_TIMESTAMP,
-    HEADER_WEBHOOK_SIGNATURE,
-    HEADER_TASK_ID,
-    HEADER_GROUP_ID,
-    HEADER_SCHEDULED_AT,
-    HEADER_ATTEMPT,
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "upgrade",
-    "te",
-    "trailer",
-    "proxy-connection",
-];
-
-/// Extra headers in this namespace are dropped, including ones TaskShed may add later.
-const RESERVED_PREFIX: &str = "taskshed-";
-
-/// Why an attempt got no usable answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AttemptError {
-    /// The attempt's deadline passed (before or while reading the response).
-    #[error("timed out")]
-    Timeout,
-    /// No connection could be made: DNS, refused, unreachable, TLS handshake.
-    #[error("connect error: {0}")]
-    Connect(String),
-    /// Anything else on the wire: reset, malformed response, body read error.
-    #[error("request error: {0}")]
-    Other(String),
-    /// The request could not be built (e.g. an unusable URL); retrying cannot help.
-    #[error("invalid request: {0}")]
-    Invalid(String),
-}
-
-impl AttemptError {
-    /// A stable snake_case tag for storage and metrics.
-    pub fn class(&self) -> &'static str {
-        match self {
-            AttemptError::Timeout => "timeout",
-            AttemptError::Connect(_) => "connect",
-            AttemptError::Other(_) => "request",
-            AttemptError::Invalid(_) => "invalid_request",
-        }
-    }
-}
-
-/// What one attempt produced.
-///
-/// `status` is set whenever response headers arrived; `error` is set when something
-/// failed, which may be *after* the status (the body read timed out or broke). The
-/// status then decides the verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptOutcome {
-    pub status: Option<u16>,
-    pub error: Option<AttemptError>,
-    /// From just before sending to the end of reading (or giving up).
-    pub duration: Duration,
-    /// The start of the response body; `None` when no response or an empty body.
-    pub response_prefix: Option<String>,
-    /// A parseable `Retry-After` of any response (the policy decides whether it matters).
-    pub retry_after: Option<Duration>,
-}
 
 /// Everything one attempt needs. Borrowed, so the delivery loop builds it per attempt
 /// without cloning the body or the headers.
@@ -270,11 +200,10 @@ impl Sender {
     }
 }
 
-/// Mirrors registration's rule (`domain::callback::check_header`): the listed names
-/// and the whole `taskshed-` namespace belong to TaskShed.
+/// The same rule as registration's (`domain::callback`), from the same list: a header
+/// skipped here was refused there, so only a hand-edited row loses one.
 fn is_reserved(name: &HeaderName) -> bool {
-    let name = name.as_str();
-    RESERVED_HEADERS.contains(&name) || name.starts_with(RESERVED_PREFIX)
+    is_reserved_header(name.as_str())
 }
 
 /// The full header set of one attempt. Extra headers go in first and protocol
@@ -412,6 +341,7 @@ fn error_chain(err: &dyn StdError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::callback::RESERVED_HEADERS;
     use chrono::TimeZone;
 
     fn secret() -> SigningSecret {
@@ -521,6 +451,24 @@ mod tests {
         assert!(headers.get("x-newline").is_none());
         for name in RESERVED_HEADERS {
             assert!(headers.get_all(name).iter().count() <= 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_protocol_header_is_reserved() {
+        // The domain list is written out by name; this keeps it in step with the sender.
+        for name in [
+            HEADER_WEBHOOK_ID,
+            HEADER_WEBHOOK_TIMESTAMP,
+            HEADER_WEBHOOK_SIGNATURE,
+            HEADER_TASK_ID,
+            HEADER_GROUP_ID,
+            HEADER_SCHEDULED_AT,
+            HEADER_ATTEMPT,
+            CONTENT_TYPE.as_str(),
+            USER_AGENT.as_str(),
+        ] {
+            assert!(is_reserved_header(name), "{name}");
         }
     }
 

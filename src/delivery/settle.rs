@@ -5,10 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::retry_policy::Decision;
-use super::sender::AttemptOutcome;
+use crate::domain::attempt::{AttemptOutcome, RecordedOutcome as Outcome};
 use crate::domain::duration::IsoDuration;
+use crate::domain::retry::Decision;
 use crate::domain::schedule::next_occurrence;
+use crate::domain::task::TaskStatus;
 use crate::store::deliveries::{ClaimedTask, FinishedAttempt};
 
 /// The attempt's facts, as recorded.
@@ -46,26 +47,41 @@ pub fn settle(
             )
         })
     };
+    use TaskStatus::{Failed, Scheduled, Succeeded};
     let failure = describe_failure(record.outcome);
     let (status, next_run_at, due_at, attempts, outcome, finished) = match decision {
         Decision::Succeeded => match recurring_next() {
-            Some(next) => ("scheduled", Some(next), next, 0, "succeeded", true),
+            Some(next) => (Scheduled, Some(next), next, 0, Outcome::Succeeded, true),
             None => (
-                "succeeded",
+                Succeeded,
                 None,
                 task.due_at,
                 record.attempt,
-                "succeeded",
+                Outcome::Succeeded,
                 true,
             ),
         },
         Decision::RetryIn(wait) => {
             let due = now + chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
-            ("scheduled", None, due, record.attempt, "retrying", false)
+            (
+                Scheduled,
+                None,
+                due,
+                record.attempt,
+                Outcome::Retrying,
+                false,
+            )
         }
         Decision::Failed { .. } => match recurring_next() {
-            Some(next) => ("scheduled", Some(next), next, 0, "failed", true),
-            None => ("failed", None, task.due_at, record.attempt, "failed", true),
+            Some(next) => (Scheduled, Some(next), next, 0, Outcome::Failed, true),
+            None => (
+                Failed,
+                None,
+                task.due_at,
+                record.attempt,
+                Outcome::Failed,
+                true,
+            ),
         },
     };
     let last_error = match decision {
@@ -96,7 +112,8 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::sender::AttemptError;
+    use crate::domain::attempt::AttemptError;
+    use crate::domain::task::RunType;
     use std::time::Duration;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -108,11 +125,10 @@ mod tests {
             task_id: "t".into(),
             callback: "cb".into(),
             run_type: if interval_us.is_some() {
-                "recurring"
+                RunType::Recurring
             } else {
-                "once"
-            }
-            .into(),
+                RunType::Once
+            },
             run_at: at("2025-01-01T00:00:00Z"),
             due_at: at("2025-01-01T00:00:00Z"),
             interval_us,
@@ -155,7 +171,7 @@ mod tests {
         );
         assert_eq!(
             (f.status, f.outcome, f.occurrence_finished),
-            ("succeeded", "succeeded", true)
+            (TaskStatus::Succeeded, Outcome::Succeeded, true)
         );
         assert_eq!(f.next_run_at, None);
         assert_eq!(f.last_error, None);
@@ -171,7 +187,7 @@ mod tests {
             Decision::Succeeded,
             at("2025-01-01T00:00:01Z"),
         );
-        assert_eq!(f.status, "scheduled");
+        assert_eq!(f.status, TaskStatus::Scheduled);
         assert_eq!(f.next_run_at, Some(at("2025-01-01T00:00:10Z")));
         assert_eq!(f.due_at, at("2025-01-01T00:00:10Z"));
         assert_eq!(f.attempts, 0);
@@ -187,7 +203,10 @@ mod tests {
             Decision::RetryIn(Duration::from_secs(5)),
             now,
         );
-        assert_eq!((f.status, f.outcome), ("scheduled", "retrying"));
+        assert_eq!(
+            (f.status, f.outcome),
+            (TaskStatus::Scheduled, Outcome::Retrying)
+        );
         assert_eq!(f.next_run_at, None);
         assert_eq!(f.due_at, at("2025-01-01T00:00:06Z"));
         assert_eq!(f.attempts, 1);
@@ -201,13 +220,16 @@ mod tests {
         let now = at("2025-01-01T00:00:01Z");
         let failed = Decision::Failed { exhausted: true };
         let once = settle(&task(None), record(&timeout), failed, now);
-        assert_eq!((once.status, once.outcome), ("failed", "failed"));
+        assert_eq!(
+            (once.status, once.outcome),
+            (TaskStatus::Failed, Outcome::Failed)
+        );
         assert_eq!(once.error.as_deref(), Some("timeout"));
         assert_eq!(once.last_error.as_deref(), Some("timed out"));
         let recurring = settle(&task(Some(10_000_000)), record(&timeout), failed, now);
         assert_eq!(
             (recurring.status, recurring.outcome),
-            ("scheduled", "failed")
+            (TaskStatus::Scheduled, Outcome::Failed)
         );
         assert_eq!(recurring.next_run_at, Some(at("2025-01-01T00:00:10Z")));
         assert!(recurring.occurrence_finished);

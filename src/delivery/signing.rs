@@ -1,119 +1,36 @@
-//! Standard Webhooks signing: the `whsec_` secret format and the `webhook-signature`
-//! value (`v1,` + base64 HMAC-SHA256 of `{msg_id}.{timestamp}.{body}`).
+//! Standard Webhooks signing of one delivery: the `webhook-signature` value, computed by
+//! the specification's own crate (`standardwebhooks`) so TaskShed cannot drift from it.
 //!
-//! This module owns nothing but the cryptography and the secret's text format, so the
-//! receiver-side rules (<https://www.standardwebhooks.com/>) can be checked against
-//! it in isolation.
+//! The secret's text format lives in `domain::secret`; this module owns only the
+//! signature.
 
-use std::fmt;
-use std::str::FromStr;
+use standardwebhooks::Webhook;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
-
-/// The prefix Standard Webhooks puts before the base64 key, so secrets are
-/// recognisable in config files and leak scanners.
-pub const SECRET_PREFIX: &str = "whsec_";
-
-/// Bytes of key material in a generated secret: 32 bytes matches the HMAC-SHA256
-/// block-size guidance and what other Standard Webhooks senders issue.
-const GENERATED_KEY_LEN: usize = 32;
-
-/// Why a `whsec_…` string was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SecretError {
-    #[error("signing secret must start with `whsec_`")]
-    MissingPrefix,
-    #[error("signing secret is not valid base64 after `whsec_`")]
-    InvalidBase64,
-    #[error("signing secret has an empty key")]
-    EmptyKey,
-}
-
-/// A parsed signing secret: the decoded HMAC key.
-///
-/// Keeps the original text too, because the API hands the secret back to the
-/// caller exactly as registered (and re-encoding could change padding).
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningSecret {
-    text: String,
-    key: Vec<u8>,
-}
-
-impl SigningSecret {
-    /// Parses `whsec_<standard padded base64>`. The key must be non-empty: an empty
-    /// HMAC key is legal but would make every signature forgeable.
-    pub fn parse(text: &str) -> Result<Self, SecretError> {
-        let encoded = text
-            .strip_prefix(SECRET_PREFIX)
-            .ok_or(SecretError::MissingPrefix)?;
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|_| SecretError::InvalidBase64)?;
-        if key.is_empty() {
-            return Err(SecretError::EmptyKey);
-        }
-        Ok(Self {
-            text: text.to_owned(),
-            key,
-        })
-    }
-
-    /// The secret as registered (`whsec_…`), for returning it to its owner.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// The decoded HMAC key.
-    pub fn key(&self) -> &[u8] {
-        &self.key
-    }
-}
-
-impl FromStr for SigningSecret {
-    type Err = SecretError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-// Hand-written so a secret never ends up in logs through `{:?}` of a bigger struct.
-impl fmt::Debug for SigningSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SigningSecret(<redacted>)")
-    }
-}
-
-/// A fresh secret: `whsec_` + standard base64 of 32 bytes from the OS-seeded CSPRNG.
-pub fn generate_secret() -> String {
-    let mut key = [0u8; GENERATED_KEY_LEN];
-    rand::thread_rng().fill_bytes(&mut key);
-    format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
-}
+use crate::domain::secret::SigningSecret;
 
 /// The `webhook-signature` header value: `v1,` + standard padded base64 of
 /// HMAC-SHA256(key, `{msg_id}.{timestamp}.{body}`).
 ///
-/// `body` must be the exact bytes sent; re-encoding JSON would break verification.
+/// `body` must be the exact bytes sent; re-encoding JSON would break verification. The
+/// crate signs text only: a body that is not UTF-8 (never the case for TaskShed, whose
+/// bodies are JSON text) gets an empty signature, which every receiver rejects.
 pub fn sign(secret: &SigningSecret, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
-    // Not I/O: HMAC is defined for keys of any length, so this never fails.
-    let mut mac = Hmac::<Sha256>::new_from_slice(&secret.key)
-        .expect("HMAC-SHA256 accepts keys of any length");
-    mac.update(msg_id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+    // `from_bytes` never fails: it only wraps the key (one 32-byte copy per attempt).
+    let signed = Webhook::from_bytes(secret.key().to_vec())
+        .and_then(|webhook| webhook.sign(msg_id, timestamp, body));
+    match signed {
+        Ok(signature) => signature,
+        Err(error) => {
+            tracing::error!(%error, "could not sign a delivery body");
+            String::new()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::secret::generate_secret;
 
     // The example from the Standard Webhooks specification, re-derived independently
     // (Python's hmac module) before being written down here.
@@ -152,44 +69,5 @@ mod tests {
                 br#"{"test":2432232314}"#
             )
         );
-    }
-
-    #[test]
-    fn rejects_bad_secrets() {
-        assert_eq!(
-            SigningSecret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-            Err(SecretError::MissingPrefix)
-        );
-        assert_eq!(
-            SigningSecret::parse("WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-            Err(SecretError::MissingPrefix)
-        );
-        assert_eq!(
-            SigningSecret::parse("whsec_not base64!"),
-            Err(SecretError::InvalidBase64)
-        );
-        // Unpadded input is not the standard padded alphabet.
-        assert_eq!(
-            SigningSecret::parse("whsec_YWI"),
-            Err(SecretError::InvalidBase64)
-        );
-        assert_eq!(SigningSecret::parse("whsec_"), Err(SecretError::EmptyKey));
-    }
-
-    #[test]
-    fn generated_secrets_are_valid_and_distinct() {
-        let a = generate_secret();
-        let b = generate_secret();
-        assert_ne!(a, b);
-        let parsed = SigningSecret::parse(&a).expect("generated secret parses");
-        assert_eq!(parsed.key().len(), GENERATED_KEY_LEN);
-        assert_eq!(parsed.as_str(), a);
-    }
-
-    #[test]
-    fn debug_does_not_leak_the_key() {
-        let secret = SigningSecret::parse(SPEC_SECRET).expect("spec secret parses");
-        let shown = format!("{secret:?}");
-        assert!(!shown.contains("MfKQ9r8"), "{shown}");
     }
 }

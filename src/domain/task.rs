@@ -9,8 +9,13 @@ use super::duration::IsoDuration;
 use super::ids::Id;
 
 /// Whether a task runs once or repeats on a fixed interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+// Stored in a `text` column with a CHECK; an unknown value read back is a decode error.
+// (A `//` comment: the `///` text is the API's schema description.)
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, sqlx::Type,
+)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case", no_pg_array)]
 pub enum RunType {
     #[default]
     Once,
@@ -24,19 +29,14 @@ impl RunType {
             RunType::Recurring => "recurring",
         }
     }
-
-    pub fn from_db(raw: &str) -> Self {
-        if raw == "recurring" {
-            RunType::Recurring
-        } else {
-            RunType::Once
-        }
-    }
 }
 
 /// Where a task is in its life: waiting, being delivered, or finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+// Stored in a `text` column with a CHECK; an unknown value read back is a decode error.
+// (A `//` comment: the `///` text is the API's schema description.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case", no_pg_array)]
 pub enum TaskStatus {
     Scheduled,
     Running,
@@ -53,14 +53,13 @@ impl TaskStatus {
             TaskStatus::Failed => "failed",
         }
     }
+}
 
-    pub fn from_db(raw: &str) -> Self {
-        match raw {
-            "running" => TaskStatus::Running,
-            "succeeded" => TaskStatus::Succeeded,
-            "failed" => TaskStatus::Failed,
-            _ => TaskStatus::Scheduled,
-        }
+// Bound as `text[]` in the finisher's `unnest(…)`: the array of the text OID, known
+// statically, so no type lookup per connection.
+impl sqlx::postgres::PgHasArrayType for TaskStatus {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
     }
 }
 

@@ -6,14 +6,16 @@ use utoipa::ToSchema;
 
 use super::task_dto::Errors;
 use crate::domain::callback::{
-    check_header, check_timeout, check_url, NewCallback, RetrySettings, DEFAULT_TIMEOUT,
-    MAX_ATTEMPTS_LIMIT,
+    check_timeout, Callback as DomainCallback, CallbackUrl, Registration, StaticHeaders,
+    DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
+use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
+use crate::domain::secret::SigningSecret;
 use crate::domain::time::format_instant;
 use crate::error::FieldError;
-use crate::store::callbacks::CallbackRow;
+use crate::store::callbacks::StoredCallback;
 
 /// Extra static request headers sent with every delivery, name → value. TaskShed's own
 /// headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
@@ -73,57 +75,67 @@ pub struct CallbackSpec {
 }
 
 impl CallbackSpec {
-    pub fn into_new_callback(self, name: Id) -> Result<NewCallback, Vec<FieldError>> {
+    /// The registration this body asks for, or every field error at once. Without a
+    /// `secret`, a fresh one is generated (kept only if the callback is new).
+    pub fn into_registration(self, name: Id) -> Result<Registration, Vec<FieldError>> {
         let mut errors = Errors::new("");
-        let url = errors.check("url", check_url(&self.url));
+        let url = errors.check("url", CallbackUrl::parse(&self.url));
         let timeout = match self.timeout.as_deref() {
             None => Some(DEFAULT_TIMEOUT),
             Some(raw) => errors
                 .check("timeout", IsoDuration::parse(raw))
                 .and_then(|t| errors.check("timeout", check_timeout(t))),
         };
-        let mut headers = Vec::new();
-        for (header, value) in self.headers.unwrap_or_default() {
-            if let Some(pair) =
-                errors.check(&format!("headers.{header}"), check_header(&header, &value))
-            {
-                headers.push(pair);
+        let headers = match StaticHeaders::parse(self.headers.unwrap_or_default()) {
+            Ok(headers) => Some(headers),
+            Err(refused) => {
+                for (header, why) in refused {
+                    errors.push(&format!("headers.{header}"), why);
+                }
+                None
             }
-        }
+        };
         let retry = read_retry(&mut errors, self.retry.unwrap_or_default());
-        if let Some(secret) = &self.secret {
-            errors.check(
+        let secret_given = self.secret.is_some();
+        let secret = match &self.secret {
+            Some(secret) => errors.check(
                 "secret",
-                crate::delivery::signing::SigningSecret::parse(secret)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-            );
-        }
-        match (url, timeout) {
-            (Some(url), Some(timeout)) if errors.list.is_empty() => Ok(NewCallback {
-                name,
-                url,
-                timeout,
-                headers,
-                retry,
-                secret: self.secret,
-            }),
+                SigningSecret::parse(secret).map_err(|e| e.to_string()),
+            ),
+            None => Some(SigningSecret::generate()),
+        };
+        match (url, timeout, headers, secret) {
+            (Some(url), Some(timeout), Some(headers), Some(secret)) if errors.list.is_empty() => {
+                Ok(Registration {
+                    callback: DomainCallback {
+                        name,
+                        url,
+                        timeout,
+                        headers,
+                        retry,
+                        secret,
+                    },
+                    secret_given,
+                })
+            }
             _ => Err(errors.list),
         }
     }
 }
 
-fn read_retry(errors: &mut Errors, spec: RetrySpec) -> RetrySettings {
-    let defaults = RetrySettings::default();
+fn read_retry(errors: &mut Errors, spec: RetrySpec) -> DomainRetryPolicy {
+    let defaults = DomainRetryPolicy::default();
     let max_attempts = match spec.max_attempts {
-        Some(n) if (1..=MAX_ATTEMPTS_LIMIT).contains(&n) => n,
-        Some(_) => {
-            errors.push(
-                "retry.max_attempts",
-                format!("must be from 1 to {MAX_ATTEMPTS_LIMIT}"),
-            );
-            defaults.max_attempts
-        }
+        Some(n) => match u32::try_from(n) {
+            Ok(n) if (1..=MAX_ATTEMPTS_LIMIT).contains(&n) => n,
+            _ => {
+                errors.push(
+                    "retry.max_attempts",
+                    format!("must be from 1 to {MAX_ATTEMPTS_LIMIT}"),
+                );
+                defaults.max_attempts
+            }
+        },
         None => defaults.max_attempts,
     };
     let mut backoff = |field: &str, raw: Option<&str>, default: IsoDuration| match raw {
@@ -135,12 +147,12 @@ fn read_retry(errors: &mut Errors, spec: RetrySpec) -> RetrySettings {
     let initial_backoff = backoff(
         "retry.initial_backoff",
         spec.initial_backoff.as_deref(),
-        defaults.initial_backoff,
+        defaults.initial_backoff_iso(),
     );
     let max_backoff = backoff(
         "retry.max_backoff",
         spec.max_backoff.as_deref(),
-        defaults.max_backoff.max(initial_backoff),
+        defaults.max_backoff_iso().max(initial_backoff),
     );
     if max_backoff < initial_backoff {
         errors.push(
@@ -148,10 +160,10 @@ fn read_retry(errors: &mut Errors, spec: RetrySpec) -> RetrySettings {
             "must not be shorter than initial_backoff",
         );
     }
-    RetrySettings {
+    DomainRetryPolicy {
         max_attempts,
-        initial_backoff,
-        max_backoff,
+        initial_backoff: initial_backoff.as_std(),
+        max_backoff: max_backoff.as_std(),
     }
 }
 
@@ -184,21 +196,22 @@ pub struct Callback {
     pub updated_at: String,
 }
 
-impl From<CallbackRow> for Callback {
-    fn from(row: CallbackRow) -> Self {
+impl From<StoredCallback> for Callback {
+    fn from(stored: StoredCallback) -> Self {
+        let callback = stored.callback;
         Callback {
-            name: row.name,
-            url: row.url,
-            timeout: IsoDuration::from_micros(row.timeout_us).to_string(),
-            headers: row.headers.0,
+            name: callback.name.into_string(),
+            url: callback.url.as_str().to_owned(),
+            timeout: callback.timeout.to_string(),
+            headers: callback.headers.to_map(),
             retry: RetryPolicy {
-                max_attempts: row.max_attempts,
-                initial_backoff: IsoDuration::from_micros(row.initial_backoff_us).to_string(),
-                max_backoff: IsoDuration::from_micros(row.max_backoff_us).to_string(),
+                max_attempts: i32::try_from(callback.retry.max_attempts).unwrap_or(i32::MAX),
+                initial_backoff: callback.retry.initial_backoff_iso().to_string(),
+                max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
-            secret: row.secret,
-            created_at: format_instant(&row.created_at),
-            updated_at: format_instant(&row.updated_at),
+            secret: callback.secret.as_str().to_owned(),
+            created_at: format_instant(&stored.created_at),
+            updated_at: format_instant(&stored.updated_at),
         }
     }
 }

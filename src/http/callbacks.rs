@@ -41,15 +41,14 @@ pub async fn register_callback(
     ApiJson(spec): ApiJson<CallbackSpec>,
 ) -> ApiResult<(StatusCode, Json<Callback>)> {
     let name = name_param(&name)?;
-    let callback = spec.into_new_callback(name).map_err(ApiError::validation)?;
-    let generated = crate::delivery::signing::generate_secret();
-    let (row, created) = store::upsert_callback(&state.pool, &callback, &generated).await?;
+    let registration = spec.into_registration(name).map_err(ApiError::validation)?;
+    let (stored, created) = store::upsert_callback(&state.pool, &registration).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(row.into())))
+    Ok((status, Json(stored.into())))
 }
 
 /// List callbacks, in name order.
@@ -70,7 +69,7 @@ pub async fn list_callbacks(
     let page = PageRequest::from_query(query.as_deref())?;
     let (rows, more) =
         store::list_callbacks(&state.pool, page.after.as_deref(), page.limit).await?;
-    let next_cursor = next_cursor(more, rows.last().map(|r| r.name.as_str()));
+    let next_cursor = next_cursor(more, rows.last().map(|r| r.callback.name.as_str()));
     Ok(Json(CallbackPage {
         callbacks: rows.into_iter().map(Callback::from).collect(),
         next_cursor,

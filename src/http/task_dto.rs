@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use crate::domain::attempt::RecordedOutcome;
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::kwargs::check_kwargs;
@@ -337,7 +338,7 @@ pub struct Task {
 
 impl From<TaskRow> for Task {
     fn from(row: TaskRow) -> Self {
-        let status = TaskStatus::from_db(&row.status);
+        let status = row.status;
         let finished = matches!(status, TaskStatus::Succeeded | TaskStatus::Failed);
         let kwargs = RawValue::from_string(row.kwargs)
             .unwrap_or_else(|_| RawValue::from_string("{}".to_owned()).expect("valid JSON"));
@@ -347,7 +348,7 @@ impl From<TaskRow> for Task {
             run_at: format_instant(&row.run_at),
             timezone: row.timezone,
             kwargs,
-            run_type: RunType::from_db(&row.run_type),
+            run_type: row.run_type,
             interval: row
                 .interval_us
                 .map(|us| IsoDuration::from_micros(us).to_string()),
@@ -545,11 +546,11 @@ pub struct Attempt {
 
 impl From<AttemptRow> for Attempt {
     fn from(row: AttemptRow) -> Self {
-        let outcome = match row.outcome.as_str() {
-            "succeeded" => AttemptOutcome::Succeeded,
-            "retrying" => AttemptOutcome::Retrying,
-            "superseded" => AttemptOutcome::Superseded,
-            _ => AttemptOutcome::Failed,
+        let outcome = match row.outcome {
+            RecordedOutcome::Succeeded => AttemptOutcome::Succeeded,
+            RecordedOutcome::Retrying => AttemptOutcome::Retrying,
+            RecordedOutcome::Failed => AttemptOutcome::Failed,
+            RecordedOutcome::Superseded => AttemptOutcome::Superseded,
         };
         Attempt {
             task_id: row.task_id,

@@ -11,7 +11,7 @@ use super::responses::{JsonBodyErrors, ServerErrors};
 use super::task_dto::*;
 use super::AppState;
 use crate::domain::ids::Id;
-use crate::domain::task::{RunType, TaskSelector, TaskStatus};
+use crate::domain::task::{TaskSelector, TaskStatus};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::store::tasks::{
     self as store, CreateOne, ExecutionTimeOutcome, RetryOutcome, WriteOutcome,
@@ -293,26 +293,27 @@ pub async fn update_task(
     let current = store::get_task(&state.pool, id.as_str())
         .await?
         .ok_or_else(|| task_not_found(id.as_str()))?;
-    let finished = |status: &str| {
+    let finished = |status: TaskStatus| {
         ApiError::conflict(
             "task_finished",
             format!(
-                "task {:?} has {status}; only unfinished tasks can be changed",
-                id.as_str()
+                "task {:?} has {}; only unfinished tasks can be changed",
+                id.as_str(),
+                status.as_str()
             ),
         )
     };
-    if matches!(current.status.as_str(), "succeeded" | "failed") {
-        return Err(finished(&current.status));
+    if matches!(current.status, TaskStatus::Succeeded | TaskStatus::Failed) {
+        return Err(finished(current.status));
     }
     let patch = request
-        .into_patch(RunType::from_db(&current.run_type))
+        .into_patch(current.run_type)
         .map_err(ApiError::validation)?;
     let row = match store::patch_task(&state.pool, &id, &patch).await? {
         Some(patched) => patched,
         None => {
             return Err(match store::get_task(&state.pool, id.as_str()).await? {
-                Some(task) => finished(&task.status),
+                Some(task) => finished(task.status),
                 None => task_not_found(id.as_str()),
             })
         }

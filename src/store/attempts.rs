@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::domain::attempt::RecordedOutcome;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
     pub attempt_id: i64,
@@ -14,7 +16,7 @@ pub struct AttemptRow {
     pub duration_us: i64,
     pub status_code: Option<i32>,
     pub error: Option<String>,
-    pub outcome: String,
+    pub outcome: RecordedOutcome,
     pub response_prefix: Option<String>,
     pub instance: String,
 }

@@ -6,43 +6,100 @@
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::PgPool;
+use std::collections::BTreeMap;
 
 use super::notify::{callback_cte, evaluate};
-use crate::domain::callback::NewCallback;
+use crate::domain::callback::{Callback, CallbackUrl, Registration, StaticHeaders};
+use crate::domain::duration::IsoDuration;
+use crate::domain::ids::Id;
+use crate::domain::retry::RetryPolicy;
+use crate::domain::secret::SigningSecret;
 
+/// A registered callback and its bookkeeping times.
+#[derive(Debug, Clone)]
+pub struct StoredCallback {
+    pub callback: Callback,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A callback's columns as read; parsed into [`Callback`] before leaving this module.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CallbackRow {
+pub(crate) struct CallbackRow {
     pub name: String,
     pub url: String,
     pub timeout_us: i64,
-    pub headers: Json<std::collections::BTreeMap<String, String>>,
+    pub headers: Json<BTreeMap<String, String>>,
     pub max_attempts: i32,
     pub initial_backoff_us: i64,
     pub max_backoff_us: i64,
     pub secret: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+}
+
+impl CallbackRow {
+    /// Registration parsed every part before writing it, so a row that does not parse was
+    /// edited by hand; the reason names the column, never the secret's value.
+    pub(crate) fn into_callback(self) -> Result<Callback, String> {
+        let headers = StaticHeaders::parse(self.headers.0).map_err(|refused| {
+            let names: Vec<_> = refused.into_iter().map(|(name, _)| name).collect();
+            format!("headers {names:?} are not valid static headers")
+        })?;
+        Ok(Callback {
+            name: Id::parse(&self.name).map_err(|m| format!("name {m}"))?,
+            url: CallbackUrl::parse(&self.url).map_err(|m| format!("url {m}"))?,
+            timeout: IsoDuration::from_micros(self.timeout_us),
+            headers,
+            retry: RetryPolicy::from_stored(
+                self.max_attempts,
+                self.initial_backoff_us,
+                self.max_backoff_us,
+            )?,
+            secret: SigningSecret::parse(&self.secret).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+/// The columns of a callback row with its times, as every read returns them.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    #[sqlx(flatten)]
+    row: CallbackRow,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl StoredRow {
+    fn into_stored(self) -> Result<StoredCallback, sqlx::Error> {
+        let name = self.row.name.clone();
+        let callback = self.row.into_callback().map_err(|why| {
+            sqlx::Error::Decode(format!("stored callback {name:?} does not parse: {why}").into())
+        })?;
+        Ok(StoredCallback {
+            callback,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
 }
 
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
      initial_backoff_us, max_backoff_us, secret, created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
-/// `generated_secret` is used for a new callback registered without a secret; an existing
-/// callback re-registered without one keeps its secret, so receivers keep verifying.
+/// A secret the caller did not give is used only for a new callback; an existing callback
+/// re-registered without one keeps its secret, so receivers keep verifying.
 pub async fn upsert_callback(
     pool: &PgPool,
-    callback: &NewCallback,
-    generated_secret: &str,
-) -> Result<(CallbackRow, bool), sqlx::Error> {
+    registration: &Registration,
+) -> Result<(StoredCallback, bool), sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Upserted {
         #[sqlx(flatten)]
-        row: CallbackRow,
+        row: StoredRow,
         inserted: bool,
     }
-    let headers: std::collections::BTreeMap<String, String> =
-        callback.headers.iter().cloned().collect();
+    let callback = &registration.callback;
+    let secret = callback.secret.as_str();
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
@@ -61,26 +118,30 @@ pub async fn upsert_callback(
         evaluate(&["announce"]),
     ))
     .bind(callback.name.as_str())
-    .bind(&callback.url)
+    .bind(callback.url.as_str())
     .bind(callback.timeout.as_micros())
-    .bind(Json(headers))
-    .bind(callback.retry.max_attempts)
-    .bind(callback.retry.initial_backoff.as_micros())
-    .bind(callback.retry.max_backoff.as_micros())
-    .bind(callback.secret.as_deref())
-    .bind(generated_secret)
+    .bind(Json(callback.headers.to_map()))
+    .bind(i32::try_from(callback.retry.max_attempts).unwrap_or(i32::MAX))
+    .bind(callback.retry.initial_backoff_iso().as_micros())
+    .bind(callback.retry.max_backoff_iso().as_micros())
+    .bind(registration.secret_given.then_some(secret))
+    .bind(secret)
     .fetch_one(pool)
     .await?;
-    Ok((upserted.row, upserted.inserted))
+    Ok((upserted.row.into_stored()?, upserted.inserted))
 }
 
-pub async fn get_callback(pool: &PgPool, name: &str) -> Result<Option<CallbackRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn get_callback(
+    pool: &PgPool,
+    name: &str,
+) -> Result<Option<StoredCallback>, sqlx::Error> {
+    let row: Option<StoredRow> = sqlx::query_as(&format!(
         "select {CALLBACK_COLUMNS} from callbacks where name = $1"
     ))
     .bind(name)
     .fetch_optional(pool)
-    .await
+    .await?;
+    row.map(StoredRow::into_stored).transpose()
 }
 
 /// One page in name order after `after`, and whether more follow.
@@ -88,8 +149,8 @@ pub async fn list_callbacks(
     pool: &PgPool,
     after: Option<&str>,
     limit: i64,
-) -> Result<(Vec<CallbackRow>, bool), sqlx::Error> {
-    let mut rows: Vec<CallbackRow> = sqlx::query_as(&format!(
+) -> Result<(Vec<StoredCallback>, bool), sqlx::Error> {
+    let mut rows: Vec<StoredRow> = sqlx::query_as(&format!(
         "select {CALLBACK_COLUMNS} from callbacks \
          where $1::text is null or name > $1 order by name limit $2"
     ))
@@ -99,7 +160,11 @@ pub async fn list_callbacks(
     .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    Ok((rows, more))
+    let callbacks = rows
+        .into_iter()
+        .map(StoredRow::into_stored)
+        .collect::<Result<_, _>>()?;
+    Ok((callbacks, more))
 }
 
 /// What deleting a callback did.
@@ -136,4 +201,63 @@ pub async fn delete_callback(pool: &PgPool, name: &str) -> Result<DeleteCallback
     } else {
         DeleteCallback::NotFound
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> CallbackRow {
+        CallbackRow {
+            name: "hook".into(),
+            url: "https://example.com/hook".into(),
+            timeout_us: 10_000_000,
+            headers: Json(BTreeMap::from([(
+                "authorization".into(),
+                "Bearer x".into(),
+            )])),
+            max_attempts: 8,
+            initial_backoff_us: 5_000_000,
+            max_backoff_us: 3_600_000_000,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        }
+    }
+
+    #[test]
+    fn a_registered_row_parses() {
+        let callback = row().into_callback().expect("valid row");
+        assert_eq!(callback.url.as_str(), "https://example.com/hook");
+        assert_eq!(callback.retry, RetryPolicy::default());
+        assert_eq!(callback.headers.as_slice().len(), 1);
+    }
+
+    #[test]
+    fn a_hand_edited_row_is_an_error_not_a_default() {
+        let broken = [
+            CallbackRow {
+                url: "not a url".into(),
+                ..row()
+            },
+            CallbackRow {
+                secret: "hunter2".into(),
+                ..row()
+            },
+            CallbackRow {
+                headers: Json(BTreeMap::from([("keep-alive".into(), "x".into())])),
+                ..row()
+            },
+            CallbackRow {
+                max_attempts: 0,
+                ..row()
+            },
+            CallbackRow {
+                name: "bad name".into(),
+                ..row()
+            },
+        ];
+        for row in broken {
+            let why = row.into_callback().expect_err("must not parse");
+            assert!(!why.contains("hunter2"), "{why}");
+        }
+    }
 }

@@ -6,19 +6,22 @@
 //! matches, so an instance that lost its claim cannot overwrite newer state.
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 use sqlx::PgPool;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use super::notify;
+
+use super::callbacks::CallbackRow;
+use crate::domain::attempt::RecordedOutcome;
+use crate::domain::callback::Callback;
+use crate::domain::task::{RunType, TaskStatus};
 
 /// A claimed task: everything needed to deliver it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedTask {
     pub task_id: String,
     pub callback: String,
-    pub run_type: String,
+    pub run_type: RunType,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub interval_us: Option<i64>,
@@ -46,7 +49,7 @@ struct ClaimRow {
     next_due: Option<DateTime<Utc>>,
     task_id: Option<String>,
     callback: Option<String>,
-    run_type: Option<String>,
+    run_type: Option<RunType>,
     run_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
     interval_us: Option<i64>,
@@ -135,32 +138,25 @@ pub async fn claim_due(
     })
 }
 
-/// A callback as delivery needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CallbackTarget {
-    pub name: String,
-    pub url: String,
-    pub timeout_us: i64,
-    pub headers: Json<BTreeMap<String, String>>,
-    pub max_attempts: i32,
-    pub initial_backoff_us: i64,
-    pub max_backoff_us: i64,
-    pub secret: String,
-}
-
 /// Resolves callback names at claim time, so a re-registered callback applies at once.
+/// Each found name comes with its parsed callback, or why its row does not parse (then
+/// its attempts fail as invalid requests instead of being sent).
 pub async fn callback_targets(
     pool: &PgPool,
     names: &[String],
-) -> Result<Vec<CallbackTarget>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
+    let rows: Vec<CallbackRow> = sqlx::query_as(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
            max_backoff_us, secret \
          from callbacks where name = any($1)",
     )
     .bind(names)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.name.clone(), row.into_callback()))
+        .collect())
 }
 
 /// The state a finished attempt leaves its task in, and the attempt's record.
@@ -168,8 +164,8 @@ pub async fn callback_targets(
 pub struct FinishedAttempt {
     pub task_id: String,
     pub fence: i64,
-    /// `scheduled` (retry or next recurring slot), `succeeded` or `failed`.
-    pub status: &'static str,
+    /// `Scheduled` (retry or next recurring slot), `Succeeded` or `Failed`.
+    pub status: TaskStatus,
     /// The next occurrence when the occurrence finished and the task recurs.
     pub next_run_at: Option<DateTime<Utc>>,
     pub due_at: DateTime<Utc>,
@@ -184,8 +180,8 @@ pub struct FinishedAttempt {
     pub duration_us: i64,
     pub status_code: Option<i32>,
     pub error: Option<String>,
-    /// `succeeded`, `retrying` or `failed`; recorded as `superseded` if the claim was lost.
-    pub outcome: &'static str,
+    /// `Succeeded`, `Retrying` or `Failed`; recorded as `Superseded` if the claim was lost.
+    pub outcome: RecordedOutcome,
     pub response_prefix: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::notify::{evaluate, revalidate_cte, wake_cte};
 use crate::domain::ids::Id;
-use crate::domain::task::{NewTask, TaskPatch, TaskSelector, TaskStatus};
+use crate::domain::task::{NewTask, RunType, TaskPatch, TaskSelector, TaskStatus};
 
 /// Columns of a task as read back; `kwargs` comes back as its exact stored text.
 pub const TASK_COLUMNS: &str = "t.task_id, t.callback, t.run_type, t.run_at, t.due_at, \
@@ -22,7 +22,7 @@ pub const TASK_COLUMNS: &str = "t.task_id, t.callback, t.run_type, t.run_at, t.d
 pub struct TaskRow {
     pub task_id: String,
     pub callback: String,
-    pub run_type: String,
+    pub run_type: RunType,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub interval_us: Option<i64>,
@@ -32,7 +32,7 @@ pub struct TaskRow {
     pub paused: bool,
     pub paused_at: Option<DateTime<Utc>>,
     pub coalesce_missed: bool,
-    pub status: String,
+    pub status: TaskStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub runs: i64,
@@ -695,7 +695,7 @@ pub async fn retry_task(pool: &PgPool, task_id: &Id) -> Result<RetryOutcome, sql
         return Ok(RetryOutcome::Rearmed(Box::new(row)));
     }
     Ok(match get_task(pool, task_id.as_str()).await? {
-        Some(task) => RetryOutcome::NotFailed(TaskStatus::from_db(&task.status)),
+        Some(task) => RetryOutcome::NotFailed(task.status),
         None => RetryOutcome::NotFound,
     })
 }

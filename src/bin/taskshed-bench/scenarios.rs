@@ -580,9 +580,9 @@ impl Bench {
     /// Ceiling (a): the delivery SQL alone — claim batches of 500 feeding a finisher that writes up to 1,000 results per statement, as the
     /// engine does, with at most ~2,000 rows in flight, but no HTTP.
     pub async fn sql_ceiling(&mut self) -> anyhow::Result<()> {
-        use taskshed::delivery::retry_policy::Decision;
-        use taskshed::delivery::sender::AttemptOutcome;
         use taskshed::delivery::settle::{settle, AttemptRecord};
+        use taskshed::domain::attempt::AttemptOutcome;
+        use taskshed::domain::retry::Decision;
         use taskshed::store::deliveries::{claim_due, finish_attempts};
 
         let n = self.sizes.ceiling_rows;
@@ -675,7 +675,7 @@ impl Bench {
     pub async fn receiver_ceiling(&mut self) -> anyhow::Result<()> {
         use axum::http::{HeaderMap, HeaderValue};
         let body = br#"{"due_us":0}"#;
-        let secret = taskshed::delivery::signing::SigningSecret::parse(SECRET)
+        let secret = taskshed::domain::secret::SigningSecret::parse(SECRET)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let ts = unix_us() / 1_000_000;
         let mut headers = HeaderMap::new();

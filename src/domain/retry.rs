@@ -3,7 +3,8 @@
 //!
 //! Pure rules only — no clock, no I/O, randomness passed in — so every branch is
 //! tested without sleeping. The sender reports an [`AttemptOutcome`]; the delivery
-//! loop asks [`RetryPolicy::decide`] what to do with it.
+//! loop asks [`RetryPolicy::decide`] what to do with it. [`RetryPolicy`] is also what a
+//! callback registers and stores: its defaults are defined here once.
 //!
 //! Decisions (documented here because the API promises them):
 //! - Retryable: timeouts, connection errors, other transport errors, any 3xx (never
@@ -25,15 +26,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::Rng;
 
-use super::sender::{AttemptError, AttemptOutcome};
+use super::attempt::{AttemptError, AttemptOutcome};
+use super::duration::IsoDuration;
 
-/// Defaults for callbacks registered without a `retry` block; the same values as
-/// `domain::callback::RetrySettings::default()` (8 attempts, 5 s doubling to 1 h).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
-pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(5);
-pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Highest `max_attempts` a callback may ask for.
+pub const MAX_ATTEMPTS_LIMIT: u32 = 100;
 
-/// A callback's retry settings.
+/// A callback's retry policy: the one type registration, storage and delivery share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts per occurrence, the first included. `0` behaves like `1`.
@@ -45,13 +44,54 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
+    /// Eight attempts, 5 s doubling to at most 1 h: about ten minutes of retries, enough to
+    /// ride out a deploy or a short outage of the receiver.
     fn default() -> Self {
         Self {
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            initial_backoff: DEFAULT_INITIAL_BACKOFF,
-            max_backoff: DEFAULT_MAX_BACKOFF,
+            max_attempts: 8,
+            initial_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(3600),
         }
     }
+}
+
+impl RetryPolicy {
+    /// A policy as stored (`max_attempts int4`, backoffs in microseconds). The CHECK
+    /// constraints keep these in range; a row outside them is refused, not clamped.
+    pub fn from_stored(
+        max_attempts: i32,
+        initial_backoff_us: i64,
+        max_backoff_us: i64,
+    ) -> Result<Self, String> {
+        let micros = |us: i64, what: &str| {
+            u64::try_from(us)
+                .map(Duration::from_micros)
+                .map_err(|_| format!("{what} is negative ({us} µs)"))
+        };
+        Ok(Self {
+            max_attempts: u32::try_from(max_attempts)
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("max_attempts {max_attempts} is out of range"))?,
+            initial_backoff: micros(initial_backoff_us, "initial_backoff")?,
+            max_backoff: micros(max_backoff_us, "max_backoff")?,
+        })
+    }
+
+    /// `initial_backoff` as the API and the store write it.
+    pub fn initial_backoff_iso(&self) -> IsoDuration {
+        iso(self.initial_backoff)
+    }
+
+    /// `max_backoff` as the API and the store write it.
+    pub fn max_backoff_iso(&self) -> IsoDuration {
+        iso(self.max_backoff)
+    }
+}
+
+/// Registered policies come from `IsoDuration`s, so they always fit; saturate anyway.
+fn iso(duration: Duration) -> IsoDuration {
+    IsoDuration::from_micros(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// How one attempt went, judged on its own.
