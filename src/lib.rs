@@ -10,6 +10,7 @@
 //! - [`delivery`]: claim loop, webhook signing and sending, retry policy.
 //! - [`metrics`]: Prometheus figures.
 //! - [`error`]: the API error type (problem+json).
+//! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
 
 pub mod app;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod delivery;
 pub mod domain;
 pub mod embedded_pg;
 pub mod error;
+pub mod harness;
 pub mod http;
 pub mod metrics;
 pub mod store;
