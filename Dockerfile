@@ -12,13 +12,20 @@
 FROM rust:1-bookworm AS builder
 WORKDIR /build
 
-# Dependencies first, against placeholder sources: this layer is reused until Cargo.toml or
-# Cargo.lock change, so editing TaskShed's code does not recompile the dependency tree.
+# Dependencies first, against placeholder sources: this layer is reused until a Cargo.toml
+# or Cargo.lock changes, so editing TaskShed's code does not recompile the dependency tree.
+# The repository is a Cargo workspace (the service at the root, the benchmark in bench/):
+# cargo needs every member's manifest and a target for it to load the workspace, so
+# bench/ gets its Cargo.toml and a placeholder main.rs, and is never compiled here
+# (`-p taskshed`). The `dist` profile is the release profile plus fat LTO and one codegen
+# unit (Cargo.toml): a slower build, a faster binary; the result is in target/dist/.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src \
+COPY bench/Cargo.toml ./bench/
+RUN mkdir src bench/src \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && cargo build --release --locked \
+    && echo 'fn main() {}' > bench/src/main.rs \
+    && cargo build --profile dist --locked -p taskshed \
     && rm -rf src
 
 # The real sources. `sqlx::migrate!` embeds migrations/ at compile time. COPY keeps the
@@ -27,8 +34,8 @@ RUN mkdir src \
 COPY migrations ./migrations
 COPY src ./src
 RUN touch src/main.rs src/lib.rs \
-    && cargo build --release --locked \
-    && install -m 0755 target/release/taskshed /usr/local/bin/taskshed
+    && cargo build --profile dist --locked -p taskshed \
+    && install -m 0755 target/dist/taskshed /usr/local/bin/taskshed
 
 # ---- runtime ----------------------------------------------------------------------------
 FROM debian:bookworm-slim

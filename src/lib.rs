@@ -20,6 +20,7 @@
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request
 //!   log, once, in the request span.
+//! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
 
 pub mod app;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod egress_resolver;
 pub mod embedded_pg;
 pub mod encryption_key_file;
 pub mod error;
+pub mod harness;
 pub mod http;
 pub mod metrics;
 pub mod store;

@@ -580,10 +580,9 @@ impl Bench {
     /// Ceiling (a): the delivery SQL alone — claim batches of 500 feeding a finisher that writes up to 1,000 results per statement, as the
     /// engine does, with at most ~2,000 rows in flight, but no HTTP.
     pub async fn sql_ceiling(&mut self) -> anyhow::Result<()> {
-        use taskshed::delivery::settle::{settle, AttemptRecord};
-        use taskshed::domain::attempt::AttemptOutcome;
-        use taskshed::domain::retry::Decision;
-        use taskshed::store::deliveries::{claim_due, finish_attempts};
+        use taskshed::harness::{
+            claim_due, finish_attempts, settle, webhook_id, AttemptOutcome, AttemptRecord, Decision,
+        };
 
         let n = self.sizes.ceiling_rows;
         self.db.reset().await?;
@@ -599,7 +598,7 @@ impl Bench {
         sqlx::query("vacuum analyze tasks")
             .execute(&self.db.admin)
             .await?;
-        let pool = taskshed::store::connect(&self.db.url, 16).await?;
+        let pool = taskshed::harness::connect(&self.db.url, 16).await?;
         self.reset_statements().await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<_>>(4);
         let started = Instant::now();
@@ -639,7 +638,7 @@ impl Bench {
                     settle(
                         t,
                         AttemptRecord {
-                            webhook_id: taskshed::delivery::dispatch::webhook_id(&t.occurrence),
+                            webhook_id: webhook_id(&t.occurrence),
                             attempt: t.attempts + 1,
                             started_at: now,
                             outcome: &outcome,
@@ -675,11 +674,11 @@ impl Bench {
     pub async fn receiver_ceiling(&mut self) -> anyhow::Result<()> {
         use axum::http::{HeaderMap, HeaderValue};
         let body = br#"{"due_us":0}"#;
-        let secret = taskshed::domain::secret::SigningSecret::parse(SECRET)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secret =
+            taskshed::harness::SigningSecret::parse(SECRET).map_err(|e| anyhow::anyhow!("{e}"))?;
         let ts = unix_us() / 1_000_000;
         let mut headers = HeaderMap::new();
-        let signature = taskshed::delivery::signing::sign(&secret, "msg_x", ts, body);
+        let signature = taskshed::harness::sign(&secret, "msg_x", ts, body);
         for (k, v) in [
             ("webhook-id", "msg_x".to_owned()),
             ("webhook-timestamp", ts.to_string()),

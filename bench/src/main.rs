@@ -3,17 +3,20 @@
 //! prints a table of figures against the goals of the benchmark issue.
 //!
 //! ```text
-//! cargo build --release && cargo run --release --bin taskshed-bench -- all
-//! cargo run --release --bin taskshed-bench -- --quick all      # small sizes, ~1 minute
-//! cargo run --release --bin taskshed-bench -- --repeat 3 lateness  # rounds side by side
+//! cargo build --profile dist --workspace   # taskshed + taskshed-bench, side by side
+//! cargo run --profile dist -p taskshed-bench -- all
+//! cargo run --profile dist -p taskshed-bench -- --quick all      # small sizes, ~1 minute
+//! cargo run --profile dist -p taskshed-bench -- --repeat 3 lateness  # rounds side by side
 //! ```
+//! The bench starts the `taskshed` binary found next to its own executable, so build both
+//! with the same profile (`dist`, the image's, is the one the published figures use).
 //! Scenarios: `insert` (S1), `burndown` (S2, S5 under load), `lateness` (S3),
 //! `idle` (S4, S5 idle), `ceilings`, or `all`. TaskShed tuning variables
 //! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
 //! the environment pass through to the `taskshed` process.
 //!
 //! Results: the table on stdout, and `<out>/results.json`, `<out>/results.md` and SVG
-//! charts in `<out>` (default `bench/`).
+//! charts in `<out>` (default `bench/results/`).
 
 mod harness;
 mod load;
@@ -40,7 +43,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Where results and charts go.
-    #[arg(long, default_value = "bench")]
+    #[arg(long, default_value = "bench/results")]
     out: PathBuf,
     /// Lateness rates to run (tasks due per second).
     #[arg(long, value_delimiter = ',', default_value = "1000,5000")]

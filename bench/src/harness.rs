@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use taskshed::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
+use taskshed::harness::{EmbeddedOptions, EmbeddedPostgres};
 
 /// PostgreSQL settings the bench adds to the launcher's own (which set fsync,
 /// synchronous_commit and full_page_writes from `durable`).
@@ -53,8 +53,8 @@ impl Database {
         .await
         .context("starting PostgreSQL")?;
         let url = pg.database_url();
-        let admin = taskshed::store::connect(&url, 4).await?;
-        taskshed::store::migrate(&admin).await?;
+        let admin = taskshed::harness::connect(&url, 4).await?;
+        taskshed::harness::migrate(&admin).await?;
         sqlx::query("create extension if not exists pg_stat_statements")
             .execute(&admin)
             .await?;
@@ -119,7 +119,8 @@ impl Service {
         let binary = std::env::current_exe()?.with_file_name("taskshed");
         if !binary.exists() {
             bail!(
-                "{} not found: build it first (cargo build --release)",
+                "{} not found: build it with the bench's profile first \
+                 (cargo build --profile dist --workspace)",
                 binary.display()
             );
         }

@@ -10,8 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::serve::ListenerExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use taskshed::delivery::signing::sign;
-use taskshed::domain::secret::SigningSecret;
+use taskshed::harness::{sign, SigningSecret};
 
 /// A fixed secret, registered with the bench's callback.
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

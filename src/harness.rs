@@ -1,0 +1,58 @@
+//! What code outside this crate may use: the end-to-end tests in `tests/` and the
+//! benchmark in `bench/` (the `taskshed-bench` crate). Nothing else is a library API.
+//!
+//! Both drive TaskShed from outside, mostly through its HTTP API and its binary; they reach
+//! inside only for what a black box cannot give them, listed here with the reason each
+//! item is exposed. Going through this module instead of the module paths lets the
+//! service's modules become `pub(crate)` (so rustc reports dead code) and lets an item move
+//! between modules by changing one line here, not the tests and the bench.
+//!
+//! Types that only appear in these items' signatures (`ClaimedTask`, `FinishedAttempt`,
+//! `TaskRow`, …) are reached through them and need not be named here; they must stay
+//! `pub` in their own modules.
+
+/// A private PostgreSQL server, started the way the binary starts one when no
+/// `DATABASE_URL` is given: the tests run one throwaway server for the whole suite, the
+/// bench a durable one per run.
+pub use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
+
+/// A pool on a database, and the schema migrations: both the tests and the bench create and
+/// migrate databases of their own, and query them directly to check or set up state.
+pub use crate::store::{connect, migrate};
+
+/// The in-process service the API tests talk to: the configuration the binary would parse
+/// with no flags (`Cli`, then fields changed by the test), the application state built from
+/// it and a pool, and the router served on a socket of the test's own. `Metrics` is the
+/// state's registry (tests pass `Arc::default()`).
+pub use crate::app::state;
+pub use crate::config::{Cli, Config};
+pub use crate::http::router;
+pub use crate::metrics::Metrics;
+
+/// The OpenAPI description generated from the routes: a test checks that the committed
+/// `openapi.yaml` matches it.
+pub use crate::http::openapi;
+
+/// The create batcher and the inputs it takes, driven directly by a test that checks how
+/// concurrent creations of the same task id are coalesced (not observable through HTTP
+/// with a deterministic interleaving).
+pub use crate::create_batcher::CreateBatcher;
+pub use crate::domain::ids::Id;
+pub use crate::domain::task::{NewTask, RunType};
+pub use crate::store::tasks::{CreateOne, WriteOutcome};
+
+/// The delivery path without HTTP, in the order the engine runs it: claim due tasks,
+/// settle each with an attempt's outcome and a retry decision, finish them in batches.
+/// The bench's "claim+finish SQL alone" ceiling runs exactly this, to say how much of the
+/// end-to-end delivery rate the SQL leaves for everything else.
+pub use crate::delivery::dispatch::webhook_id;
+pub use crate::delivery::settle::{settle, AttemptRecord};
+pub use crate::domain::attempt::AttemptOutcome;
+pub use crate::domain::retry::Decision;
+pub use crate::store::deliveries::{claim_due, finish_attempts};
+
+/// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
+/// signature as a real receiver would (so its cost is in the figures), and signs the
+/// requests it sends itself when measuring the receiver alone.
+pub use crate::delivery::signing::sign;
+pub use crate::domain::secret::SigningSecret;
