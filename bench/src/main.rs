@@ -11,7 +11,8 @@
 //! The bench starts the `taskshed` binary found next to its own executable, so build both
 //! with the same profile (`dist`, the image's, is the one the published figures use).
 //! Scenarios: `insert` (S1), `burndown` (S2, S5 under load), `lateness` (S3),
-//! `idle` (S4, S5 idle), `ceilings`, or `all`. TaskShed tuning variables
+//! `idle` (S4, S5 idle), `ceilings`, `peers` (Python TaskShed 0.10 on Redis through S1–S3,
+//! after ours, with the ratios the goals set: see `peers.rs`), or `all`. TaskShed tuning variables
 //! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
 //! the environment pass through to the `taskshed` process.
 //!
@@ -20,6 +21,7 @@
 
 mod harness;
 mod load;
+mod peers;
 mod receiver;
 mod report;
 mod scenarios;
@@ -35,7 +37,7 @@ use std::path::PathBuf;
     about = "End-to-end benchmark of TaskShed on PostgreSQL"
 )]
 struct Args {
-    /// Scenarios: all, insert, burndown, lateness, idle, ceilings (or shell: only start
+    /// Scenarios: all, insert, burndown, lateness, idle, ceilings, peers (or shell: only start
     /// the database and print its URL, for profiling by hand).
     #[arg(default_value = "all")]
     scenarios: Vec<String>,
@@ -95,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     let wants = |name: &str| all || args.scenarios.iter().any(|s| s == name);
     for s in &args.scenarios {
         if ![
-            "all", "insert", "burndown", "lateness", "idle", "ceilings", "shell",
+            "all", "insert", "burndown", "lateness", "idle", "ceilings", "peers", "shell",
         ]
         .contains(&s.as_str())
         {
@@ -120,7 +122,9 @@ async fn main() -> anyhow::Result<()> {
         },
         report: report::Report::default(),
         charts: Vec::new(),
+        batch_rate: None,
         burndown_rate: None,
+        lateness_p99_1000_us: None,
         sql_ceiling: None,
         receiver_ceiling: None,
     };
@@ -240,6 +244,17 @@ async fn run(
         eprintln!("ceilings");
         bench.sql_ceiling().await.context("SQL ceiling")?;
         bench.receiver_ceiling().await.context("receiver ceiling")?;
+    }
+    if wants("peers") {
+        eprintln!("peers: Python TaskShed 0.10 on Redis");
+        let ours = peers::Ours {
+            batch_rate: bench.batch_rate,
+            burndown_rate: bench.burndown_rate,
+            lateness_p99_us: bench.lateness_p99_1000_us,
+        };
+        peers::run(&mut bench.report, args.quick, ours)
+            .await
+            .context("peers")?;
     }
     if let (Some(s2), Some(sql), Some(recv)) = (
         bench.burndown_rate,

@@ -69,8 +69,11 @@ pub struct Bench {
     pub sizes: Sizes,
     pub report: Report,
     pub charts: Vec<(String, String)>,
-    /// Rates kept to relate S2 to the ceilings.
+    /// S1 batch-of-1,000 rate, S2 rate and S3 p99 at 1,000/s, kept to relate them to the
+    /// ceilings and to the peer measured in the same run.
+    pub batch_rate: Option<f64>,
     pub burndown_rate: Option<f64>,
+    pub lateness_p99_1000_us: Option<f64>,
     pub sql_ceiling: Option<f64>,
     pub receiver_ceiling: Option<f64>,
 }
@@ -193,6 +196,9 @@ impl Bench {
                 goal,
                 (size == 1000).then_some(rate >= 100_000.0),
             );
+            if size == 1000 {
+                self.batch_rate = Some(rate);
+            }
             details.insert(
                 format!("batch_{size}"),
                 json!({"tasks_per_s": rate, "requests": driven.ok(), "stored": stored,
@@ -439,6 +445,9 @@ impl Bench {
         let p999 = quantile(&mut late_us, 0.999).unwrap_or(0) as f64;
         let max = late_us.last().copied().unwrap_or(0) as f64;
         let min = late_us.first().copied().unwrap_or(0) as f64;
+        if rate == 1000 {
+            self.lateness_p99_1000_us = Some(p99);
+        }
         let (goal, pass) = if rate <= 1000 {
             (
                 "p50 ≤ 1 ms, p99 ≤ 3 ms, none early",
