@@ -1,8 +1,11 @@
 //! The web console (`/ui`) in a real headless Chromium, against a real `taskshed` process,
 //! PostgreSQL and a scripted webhook receiver: what an operator sees and can do.
 //!
-//! The main test also writes the screenshots under `docs/console/` that the README shows,
-//! so the pictures are always of the console as it is.
+//! The main test also takes the screenshots the README shows. They go to
+//! `target/console-screenshots/` on every run (so a test run leaves the work tree clean),
+//! and to `docs/console/`, which is committed, when `UPDATE_SCREENSHOTS=1` is set:
+//! `UPDATE_SCREENSHOTS=1 cargo test --test e2e console` refreshes the pictures, always from
+//! this test, so they show the console as it is.
 
 mod webdriver;
 
@@ -21,9 +24,13 @@ use webdriver::{Browser, ENTER, TAB};
 const SOON: Duration = Duration::from_secs(30);
 
 fn screenshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("docs/console")
-        .join(format!("{name}.png"))
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = if std::env::var_os("UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        root.join("docs/console")
+    } else {
+        root.join("target/console-screenshots")
+    };
+    dir.join(format!("{name}.png"))
 }
 
 /// `document.querySelector(css)?.innerText`, as a script for [`Browser::wait_for`].
