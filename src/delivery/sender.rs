@@ -24,7 +24,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AF
 use tokio::time::Instant;
 
 use super::signing::sign;
-use crate::domain::attempt::{AttemptError, AttemptOutcome};
+use crate::domain::attempt::{recordable_text, AttemptError, AttemptOutcome};
 use crate::domain::callback::is_reserved_header;
 use crate::domain::retry::parse_retry_after;
 use crate::domain::secret::SigningSecret;
@@ -276,7 +276,7 @@ pub fn utf8_prefix(bytes: &[u8]) -> String {
         Err(err) if err.error_len().is_none() => err.valid_up_to(),
         Err(_) => incomplete_tail_start(bytes),
     };
-    String::from_utf8_lossy(&bytes[..cut]).into_owned()
+    recordable_text(String::from_utf8_lossy(&bytes[..cut]).into_owned())
 }
 
 /// For input that is invalid somewhere before its end, where a trailing incomplete
@@ -335,7 +335,7 @@ fn error_chain(err: &dyn StdError) -> String {
         }
         message.truncate(end);
     }
-    message
+    recordable_text(message)
 }
 
 #[cfg(test)]
@@ -382,6 +382,8 @@ mod tests {
         assert_eq!(utf8_prefix(b"a\xffb\xe2\x82\xac"), "a\u{fffd}b€");
         assert_eq!(utf8_prefix(b"a\xff\x80"), "a\u{fffd}\u{fffd}");
         assert_eq!(utf8_prefix("😀".as_bytes()), "😀");
+        // NUL cannot be stored in PostgreSQL text: replaced like invalid bytes.
+        assert_eq!(utf8_prefix(b"ok\0\0binary"), "ok\u{fffd}\u{fffd}binary");
         assert_eq!(utf8_prefix(&"x😀".as_bytes()[..4]), "x");
     }
 

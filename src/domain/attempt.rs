@@ -6,6 +6,18 @@
 
 use std::time::Duration;
 
+/// Text from the far side (a response body's start, a transport error's message) as it
+/// may be recorded: PostgreSQL `text` cannot hold U+0000, and one NUL in a batch of results
+/// made the whole statement fail, again at every retry, so no later result was recorded
+/// either. NUL becomes U+FFFD, the same mark invalid UTF-8 gets; everything else is kept.
+pub fn recordable_text(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
+    }
+}
+
 /// Why an attempt got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttemptError {
@@ -69,5 +81,20 @@ pub enum RecordedOutcome {
 impl sqlx::postgres::PgHasArrayType for RecordedOutcome {
     fn array_type_info() -> sqlx::postgres::PgTypeInfo {
         <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+}
+
+#[cfg(test)]
+mod recordable_text_tests {
+    use super::recordable_text;
+
+    #[test]
+    fn nul_is_replaced_and_the_rest_kept() {
+        assert_eq!(
+            recordable_text("ok\0\0binary".into()),
+            "ok\u{fffd}\u{fffd}binary"
+        );
+        assert_eq!(recordable_text("plain €".into()), "plain €");
+        assert_eq!(recordable_text(String::new()), "");
     }
 }

@@ -14,4 +14,5 @@ mod create_batching;
 mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
+mod delivery_hostile;
 mod openapi;
