@@ -49,7 +49,7 @@ pub use crate::delivery::dispatch::webhook_id;
 pub use crate::delivery::settle::{settle, AttemptRecord};
 pub use crate::domain::attempt::AttemptOutcome;
 pub use crate::domain::retry::Decision;
-pub use crate::store::deliveries::{claim_due, finish_attempts};
+pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
 
 /// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
 /// signature as a real receiver would (so its cost is in the figures), and signs the

@@ -3,7 +3,9 @@
 //!
 //! Every statement works on a batch and commits on its own: no transaction is ever held
 //! across an HTTP call. Results are applied only while the claim's fencing token still
-//! matches, so an instance that lost its claim cannot overwrite newer state.
+//! matches, so an instance that lost its claim cannot overwrite newer state. Tokens are
+//! drawn at random by `taskshed_new_fence()` (migration 0005), never counted up, so a claim
+//! lost in a crash does not hand its number to the next claim.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -103,7 +105,7 @@ pub async fn claim_due(
            order by due_at limit $2 \
            for update skip locked \
          ), claimed as ( \
-           update tasks t set status = 'running', claimed_by = $1, fence = t.fence + 1, \
+           update tasks t set status = 'running', claimed_by = $1, fence = taskshed_new_fence(), \
              lease_until = now() + ($3 + $4::int8 + coalesce( \
                (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
                * interval '1 microsecond' \
@@ -185,8 +187,11 @@ pub struct FinishedAttempt {
     pub response_prefix: Option<String>,
 }
 
-/// Applies a batch of results (where the fence still matches) and records every attempt
-/// of a task that still exists. Returns the ids whose result was applied.
+/// Applies a batch of results (where the fence still matches and the task is still
+/// claimed by `instance`) and records every attempt of a task that still exists. Returns
+/// the ids whose result was applied. Fences are random (`taskshed_new_fence()`, migration
+/// 0005), so a claim lost in a database crash cannot be matched by the next claim's fence;
+/// the instance check is a second, independent guard.
 ///
 /// Planner-proofing, measured with taskshed-bench: the input is a CTE the planner
 /// cannot see into, and statistics usually say almost no task is `running`. With
@@ -227,6 +232,7 @@ pub async fn finish_attempts(
              finished_at = case when i.status in ('succeeded', 'failed') then now() end \
            from input i \
            where t.task_id = i.task_id and t.fence = i.fence and t.status = i.held \
+             and t.claimed_by = $18 \
            returning t.task_id \
          ), recorded as ( \
            insert into attempts (task_id, webhook_id, attempt, scheduled_at, started_at, \

@@ -67,7 +67,7 @@ fn on_conflict(replace: bool) -> &'static str {
          paused_at = case when excluded.paused then coalesce(t.paused_at, now()) end, \
          coalesce_missed = excluded.coalesce_missed, status = 'scheduled', attempts = 0, \
          last_error = null, runs = 0, occurrence = gen_random_uuid(), lease_until = null, \
-         claimed_by = null, fence = t.fence + 1, updated_at = now(), finished_at = null"
+         claimed_by = null, fence = taskshed_new_fence(), updated_at = now(), finished_at = null"
     } else {
         "do nothing"
     }
@@ -584,7 +584,7 @@ pub async fn update_execution_times(
          ), changed as ( \
            update tasks t set run_at = i.run_at, due_at = i.run_at, attempts = 0, \
              occurrence = gen_random_uuid(), status = 'scheduled', lease_until = null, \
-             claimed_by = null, fence = t.fence + 1, updated_at = now() \
+             claimed_by = null, fence = taskshed_new_fence(), updated_at = now() \
            from input i, old o \
            where t.task_id = i.task_id and o.task_id = t.task_id \
              and o.status in ('scheduled', 'running') \
@@ -647,7 +647,7 @@ pub async fn patch_task(
            occurrence = case when $2::timestamptz is null then t.occurrence \
                         else gen_random_uuid() end, \
            status = 'scheduled', lease_until = null, claimed_by = null, \
-           fence = t.fence + 1, updated_at = now() \
+           fence = taskshed_new_fence(), updated_at = now() \
          from old o where t.task_id = o.task_id \
          returning {TASK_COLUMNS}, o.status as old_status \
          ), {}, {} \

@@ -15,4 +15,5 @@ mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
 mod delivery_hostile;
+mod fences;
 mod openapi;
