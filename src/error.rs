@@ -151,16 +151,39 @@ impl ApiError {
     }
 }
 
+/// Whether `error` says the database cannot serve us right now (down, restarting,
+/// unreachable, out of connections, or a statement cut off by its timeout), as opposed to
+/// a bug or a request it refused. Those are a 503 `database_unavailable`, which a client
+/// may retry, never a 500 (issue 12, problem 6).
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception. 57P01–57P03: the server is shutting down or
+            // starting up. 53300: too many connections. 57014: canceled, which is how
+            // `statement_timeout` ends a statement on a stalled server.
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "57014")
+        }),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::new(
+        if database_unavailable(&error) {
+            Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "database_unavailable",
                 "the database is unavailable; retry later",
             )
-            .caused_by(format!("database unavailable: {error}")),
-            _ => Self::internal(error),
+            .caused_by(format!("database unavailable: {error}"))
+        } else {
+            Self::internal(error)
         }
     }
 }

@@ -11,6 +11,7 @@ mod api_tasks;
 mod cli;
 mod console;
 mod create_batching;
+mod database_outage;
 mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
