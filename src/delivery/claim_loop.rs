@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::clock_anchor::ClockAnchor;
-use super::dispatch::Job;
-use super::engine::Engine;
+use super::job::Job;
+use super::state::DeliveryState;
 use crate::store::deliveries;
 use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 
@@ -34,7 +34,7 @@ enum Hint {
     Revalidate,
 }
 
-pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
+pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
     let (hints_tx, mut hints) = mpsc::unbounded_channel();
     let listener = tokio::spawn(listen(engine.clone(), hints_tx, shutdown.clone()));
     let look_ahead_us = engine.config.look_ahead.as_micros() as i64;
@@ -106,7 +106,7 @@ pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
 
 /// The local instant at which the database clock reads `due - early`.
 fn instant_for(
-    engine: &Engine,
+    engine: &DeliveryState,
     due: chrono::DateTime<chrono::Utc>,
     early: Duration,
 ) -> tokio::time::Instant {
@@ -120,7 +120,7 @@ fn instant_for(
 /// Claims up to `limit` tasks and schedules them. Returns how many were claimed and the
 /// earliest due time left beyond the window.
 async fn claim(
-    engine: &Arc<Engine>,
+    engine: &Arc<DeliveryState>,
     limit: i64,
     look_ahead_us: i64,
 ) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
@@ -198,7 +198,7 @@ async fn claim(
 
 /// Drops unsent claims whose task was paused, changed, deleted or re-claimed, and hands
 /// back the ones still ours (paused while pending).
-async fn revalidate(engine: &Engine) {
+async fn revalidate(engine: &DeliveryState) {
     let snapshot: Vec<(String, i64)> = engine
         .lock_pending()
         .iter()
@@ -237,7 +237,7 @@ async fn revalidate(engine: &Engine) {
     engine.release_capacity(dropped.len());
 }
 
-async fn housekeeping(engine: &Engine, last_prune: &mut Instant) {
+async fn housekeeping(engine: &DeliveryState, last_prune: &mut Instant) {
     match deliveries::rescue_expired_leases(&engine.pool, HOUSEKEEPING_BATCH).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
@@ -269,7 +269,7 @@ async fn housekeeping(engine: &Engine, last_prune: &mut Instant) {
 /// Forwards NOTIFY hints. The listener reconnects by itself; hints lost meanwhile are
 /// covered by the safety poll.
 async fn listen(
-    engine: Arc<Engine>,
+    engine: Arc<DeliveryState>,
     hints: mpsc::UnboundedSender<Hint>,
     shutdown: CancellationToken,
 ) {
@@ -306,7 +306,7 @@ async fn listen(
                     }
                 }
                 Ok(n) if n.channel() == CALLBACK_CHANNEL => {
-                    engine.forget_callback(n.payload());
+                    engine.callbacks.forget(n.payload());
                 }
                 Ok(_) => {
                     let _ = hints.send(Hint::Revalidate);
@@ -314,7 +314,7 @@ async fn listen(
                 Err(error) => {
                     tracing::warn!(%error, "LISTEN connection lost; reconnecting");
                     // Something may have been missed while disconnected.
-                    engine.forget_all_callbacks();
+                    engine.callbacks.forget_all();
                     engine.poke.notify_one();
                     let _ = hints.send(Hint::Revalidate);
                     break;

@@ -7,48 +7,18 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::engine::Engine;
+use super::callback_cache::Target;
+use super::job::Job;
 use super::sender::DeliveryRequest;
 use super::settle::{settle, AttemptRecord};
+use super::state::DeliveryState;
 use crate::domain::attempt::{AttemptError, AttemptOutcome, RecordedOutcome};
-use crate::domain::callback::Callback;
 use crate::domain::retry::Decision;
 use crate::metrics::DeliveryOutcome;
-use crate::store::deliveries::ClaimedTask;
-
-/// A callback resolved for delivery, cached per name. Its URL was parsed when it was read
-/// (not per attempt: that cost ~5% of the delivery CPU).
-// One per callback name, behind an `Arc`: the size of the variants does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Target {
-    Ready(Callback),
-    /// The stored row does not parse (registration parses every part, so only a
-    /// hand-edited row gets here): attempts fail without sending. The reason is logged
-    /// when the row is read.
-    Unusable,
-}
-
-impl From<Result<Callback, String>> for Target {
-    fn from(parsed: Result<Callback, String>) -> Self {
-        match parsed {
-            Ok(callback) => Target::Ready(callback),
-            Err(why) => {
-                // Logged once per cache fill, not per attempt.
-                tracing::error!(%why, "stored callback does not parse; its deliveries fail");
-                Target::Unusable
-            }
-        }
-    }
-}
-
-/// A claimed task on its way to delivery.
-pub struct Job {
-    pub task: Arc<ClaimedTask>,
-}
 
 /// Receives fired jobs and starts their attempts until shutdown.
 pub async fn run(
-    engine: Arc<Engine>,
+    engine: Arc<DeliveryState>,
     mut fired: mpsc::UnboundedReceiver<Job>,
     shutdown: CancellationToken,
 ) {
@@ -83,7 +53,7 @@ pub fn webhook_id(occurrence: &uuid::Uuid) -> String {
     format!("msg_{}", occurrence.simple())
 }
 
-async fn deliver(engine: Arc<Engine>, job: Job) {
+async fn deliver(engine: Arc<DeliveryState>, job: Job) {
     let task = &job.task;
     engine.metrics.in_flight_add(1);
     let attempt = task.attempts + 1;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::engine::Engine;
+use super::state::DeliveryState;
 use crate::metrics::DeliveryOutcome;
 use crate::store::deliveries::{finish_attempts, FinishedAttempt};
 
@@ -20,7 +20,7 @@ const LINGER_BELOW: usize = 64;
 const LINGER: Duration = Duration::from_millis(5);
 
 pub async fn run(
-    engine: Arc<Engine>,
+    engine: Arc<DeliveryState>,
     mut results: mpsc::UnboundedReceiver<FinishedAttempt>,
     stop: CancellationToken,
 ) {
@@ -68,7 +68,7 @@ fn drain(results: &mut mpsc::UnboundedReceiver<FinishedAttempt>, batch: &mut Vec
 
 /// Writes one batch, retrying database errors: a result is only dropped at shutdown, and
 /// then the lease expiry re-delivers the task (at least once).
-async fn write(engine: &Engine, batch: Vec<FinishedAttempt>, stop: &CancellationToken) {
+async fn write(engine: &DeliveryState, batch: Vec<FinishedAttempt>, stop: &CancellationToken) {
     let mut pause = Duration::from_millis(50);
     let reschedules_soon = batch
         .iter()
