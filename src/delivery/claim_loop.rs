@@ -7,7 +7,6 @@
 //! safety poll. Lease rescue and retention pruning ride on the safety poll.
 
 use sqlx::postgres::PgListener;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -48,8 +47,7 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
             last_housekeeping = Instant::now();
             housekeeping(&engine, &mut last_prune).await;
         }
-        let held = engine.held.load(Ordering::Acquire);
-        let room = engine.config.max_in_flight.saturating_sub(held);
+        let room = engine.in_flight.room();
         let mut next_due = None;
         if room > 0 {
             let limit = room.min(engine.config.claim_batch);
@@ -83,7 +81,7 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
                 _ = &mut sleep => break,
                 _ = shutdown.cancelled() => break,
                 _ = engine.poke.notified() => break,
-                _ = engine.capacity_freed.notified(), if room == 0 => break,
+                _ = engine.in_flight.room_freed(), if room == 0 => break,
                 hint = hints.recv() => match hint {
                     Some(Hint::DueAt(micros)) => {
                         let due = chrono::DateTime::from_timestamp_micros(micros);
@@ -125,6 +123,10 @@ async fn claim(
     look_ahead_us: i64,
 ) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
     let lease_margin_us = engine.config.lease_margin.as_micros() as i64;
+    // The loop saw this much room and is the only one taking slots: this cannot fail.
+    let Some(mut slots) = engine.in_flight.reserve(limit as usize) else {
+        return Ok((0, None));
+    };
     let claim = deliveries::claim_due(
         &engine.claim_pool,
         &engine.config.instance,
@@ -139,7 +141,6 @@ async fn claim(
     if count == 0 {
         return Ok((0, claim.next_due));
     }
-    engine.held.fetch_add(count, Ordering::AcqRel);
     engine.metrics.claim_batch.observe(count as f64);
     let mut names: Vec<String> = claim.tasks.iter().map(|t| t.callback.clone()).collect();
     names.sort_unstable();
@@ -153,25 +154,20 @@ async fn claim(
             .map(|t| (t.task_id.clone(), t.fence))
             .collect();
         let _ = deliveries::release_claims(&engine.pool, &claims).await;
-        engine
-            .lock_pending()
-            .retain(|id, _| !claims.iter().any(|(c, _)| c == id));
-        engine.release_capacity(count);
+        engine.unsent.revoke(&claims);
+        // The batch's slots go back with `slots`.
         return Err(error);
     }
     let mut timed = Vec::new();
-    let superseded = {
-        let mut pending = engine.lock_pending();
-        claim
-            .tasks
-            .iter()
-            .filter(|task| pending.insert(task.task_id.clone(), task.fence).is_some())
-            .count()
-    };
-    // An unsent claim of ours on the same task (moved or changed, then claimed again
-    // before revalidation dropped the old claim) is replaced: its job will be skipped
-    // when it fires, so its capacity is given back here, or it would leak for good.
-    engine.release_capacity(superseded);
+    // Each task holds one slot from here until it is recorded, handed back or revoked;
+    // the batch's unused slots go back when `slots` is dropped.
+    engine
+        .unsent
+        .remember(claim.tasks.iter().filter_map(|task| {
+            let slot = slots.take_one()?;
+            Some((task.task_id.clone(), task.fence, slot))
+        }));
+    drop(slots);
     // Due times are on the database clock, so instance clocks don't matter; the anchor
     // maps them onto ours without ever firing early (see `clock_anchor`).
     let anchor = engine.choose_clock_anchor(ClockAnchor {
@@ -199,11 +195,7 @@ async fn claim(
 /// Drops unsent claims whose task was paused, changed, deleted or re-claimed, and hands
 /// back the ones still ours (paused while pending).
 async fn revalidate(engine: &DeliveryState) {
-    let snapshot: Vec<(String, i64)> = engine
-        .lock_pending()
-        .iter()
-        .map(|(id, fence)| (id.clone(), *fence))
-        .collect();
+    let snapshot = engine.unsent.snapshot();
     if snapshot.is_empty() {
         return;
     }
@@ -214,16 +206,9 @@ async fn revalidate(engine: &DeliveryState) {
             return;
         }
     };
-    let mut dropped = Vec::new();
-    {
-        let mut pending = engine.lock_pending();
-        for (id, fence) in snapshot {
-            if !valid.contains(&id) && pending.get(&id) == Some(&fence) {
-                pending.remove(&id);
-                dropped.push((id, fence));
-            }
-        }
-    }
+    let dropped = engine
+        .unsent
+        .revoke_invalid(snapshot, |id| valid.contains(id));
     if dropped.is_empty() {
         return;
     }
@@ -234,7 +219,6 @@ async fn revalidate(engine: &DeliveryState) {
     if let Err(error) = deliveries::release_claims(&engine.pool, &dropped).await {
         tracing::warn!(%error, "could not hand back dropped claims; their leases will expire");
     }
-    engine.release_capacity(dropped.len());
 }
 
 async fn housekeeping(engine: &DeliveryState, last_prune: &mut Instant) {

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::callback_cache::Target;
+use super::in_flight::Slots;
 use super::job::Job;
 use super::sender::DeliveryRequest;
 use super::settle::{settle, AttemptRecord};
@@ -27,24 +28,17 @@ pub async fn run(
             job = fired.recv() => match job { Some(job) => job, None => return },
             _ = shutdown.cancelled() => return,
         };
-        // Firing and revalidation race for the pending entry; whoever removes it decides.
-        let still_ours = {
-            let mut pending = engine.lock_pending();
-            match pending.get(&job.task.task_id) {
-                Some(fence) if *fence == job.task.fence => {
-                    pending.remove(&job.task.task_id);
-                    true
-                }
-                _ => false,
-            }
-        };
-        if !still_ours {
+        // Firing and revalidation race for the unsent entry; whoever removes it decides.
+        let Some(slot) = engine
+            .unsent
+            .take_for_send(&job.task.task_id, job.task.fence)
+        else {
             continue;
-        }
+        };
         let span = tracing::info_span!("delivery", task_id = %job.task.task_id);
         engine
             .deliveries
-            .spawn(deliver(engine.clone(), job).instrument(span));
+            .spawn(deliver(engine.clone(), job, slot).instrument(span));
     }
 }
 
@@ -53,7 +47,9 @@ pub fn webhook_id(occurrence: &uuid::Uuid) -> String {
     format!("msg_{}", occurrence.simple())
 }
 
-async fn deliver(engine: Arc<DeliveryState>, job: Job) {
+/// One attempt; `slot` is the task's in-flight slot, handed on to the finisher with the
+/// result (or given back by being dropped, on every early return).
+async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
     let task = &job.task;
     engine.metrics.in_flight_add(1);
     let attempt = task.attempts + 1;
@@ -73,7 +69,6 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job) {
             let claim = [(task.task_id.clone(), task.fence)];
             let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
             engine.metrics.in_flight_add(-1);
-            engine.release_capacity(1);
             return;
         }
     };
@@ -147,9 +142,8 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job) {
         RecordedOutcome::Failed | RecordedOutcome::Superseded => DeliveryOutcome::Failed,
     };
     engine.metrics.delivery_finished(outcome_metric);
-    if engine.finished_tx.send(finished).is_err() {
-        // The finisher is gone (shutdown past its grace): the lease will expire and the
-        // task will be delivered again, which at-least-once allows.
-        engine.release_capacity(1);
-    }
+    // If the finisher is gone (shutdown past its grace), the result and its slot are
+    // dropped: the lease will expire and the task will be delivered again, which
+    // at-least-once allows.
+    let _ = engine.finished_tx.send((finished, slot));
 }

@@ -107,7 +107,7 @@ async fn shut_down(
     let unsent: Vec<(String, i64)> = {
         engine.timer.stop();
         drop(engine.timer.drain());
-        engine.lock_pending().drain().collect()
+        engine.unsent.drain()
     };
     if !unsent.is_empty() {
         match crate::store::deliveries::release_claims(&engine.pool, &unsent).await {

@@ -7,12 +7,14 @@ pub mod clock_anchor;
 pub mod dispatch;
 pub mod engine;
 pub mod finisher;
+pub mod in_flight;
 pub mod job;
 pub mod sender;
 pub mod settle;
 pub mod signing;
 pub mod state;
 pub mod timer;
+pub mod unsent_claims;
 
 pub use engine::{spawn, DeliveryHandle};
 pub use state::DeliveryConfig;

@@ -6,8 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -15,9 +14,11 @@ use tokio_util::task::TaskTracker;
 
 use super::callback_cache::{CallbackCache, Target};
 use super::clock_anchor::{AnchorChooser, ClockAnchor};
+use super::in_flight::{InFlight, Slots};
 use super::job::Job;
 use super::sender::Sender;
 use super::timer::Timer;
+use super::unsent_claims::UnsentClaims;
 use crate::metrics::Metrics;
 use crate::store::deliveries::FinishedAttempt;
 
@@ -44,18 +45,16 @@ pub struct DeliveryState {
     pub config: DeliveryConfig,
     pub sender: Sender,
     pub metrics: Arc<Metrics>,
-    /// Claimed tasks not yet finished (pending, sending, or awaiting the finisher).
-    pub held: AtomicUsize,
-    /// Claimed tasks not yet sent: task id → fence. Removing an entry is what cancels a
-    /// pending send; firing removes it too, so exactly one of the two wins.
-    pub pending: Mutex<HashMap<String, i64>>,
-    /// Signalled when held tasks finish (capacity for claiming again).
-    pub capacity_freed: Notify,
+    /// Claimed tasks not yet finished (unsent, sending, or awaiting the finisher).
+    pub in_flight: InFlight,
+    /// Claimed tasks not yet sent, each holding its in-flight slot.
+    pub unsent: UnsentClaims,
     /// Signalled when the claim loop should look at the database again now.
     pub poke: Notify,
     /// Database clock minus local clock, in microseconds, as of the last claim.
     db_offset_us: AtomicI64,
-    pub finished_tx: mpsc::UnboundedSender<FinishedAttempt>,
+    /// Results to record, each with the slot its task holds until recorded.
+    pub finished_tx: mpsc::UnboundedSender<(FinishedAttempt, Slots)>,
     pub timer: Timer<Job>,
     pub dispatch_tx: mpsc::UnboundedSender<Job>,
     pub deliveries: TaskTracker,
@@ -71,19 +70,19 @@ impl DeliveryState {
         config: DeliveryConfig,
         sender: Sender,
         metrics: Arc<Metrics>,
-        finished_tx: mpsc::UnboundedSender<FinishedAttempt>,
+        finished_tx: mpsc::UnboundedSender<(FinishedAttempt, Slots)>,
         timer: Timer<Job>,
         dispatch_tx: mpsc::UnboundedSender<Job>,
     ) -> Self {
+        let max_in_flight = config.max_in_flight;
         Self {
             pool,
             claim_pool,
             config,
             sender,
             metrics,
-            held: AtomicUsize::new(0),
-            pending: Mutex::new(HashMap::new()),
-            capacity_freed: Notify::new(),
+            in_flight: InFlight::new(max_in_flight),
+            unsent: UnsentClaims::default(),
             poke: Notify::new(),
             db_offset_us: AtomicI64::new(0),
             finished_tx,
@@ -121,17 +120,5 @@ impl DeliveryState {
     pub fn observe_db_clock(&self, db_now: DateTime<Utc>) {
         let offset = (db_now - Utc::now()).num_microseconds().unwrap_or(0);
         self.db_offset_us.store(offset, Ordering::Relaxed);
-    }
-
-    pub fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Marks `n` held tasks as done and lets the claim loop use the room.
-    pub fn release_capacity(&self, n: usize) {
-        if n > 0 {
-            self.held.fetch_sub(n, Ordering::AcqRel);
-            self.capacity_freed.notify_one();
-        }
     }
 }
