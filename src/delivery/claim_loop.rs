@@ -4,7 +4,8 @@
 //! Wake-ups come from three places: the planned time (the earliest unclaimed due time
 //! minus half the look-ahead, so each claim takes about half a window of tasks), a NOTIFY
 //! hint that something earlier became due (inserts, resumes, releases), and the bounded
-//! safety poll. Lease rescue and retention pruning ride on the safety poll.
+//! safety poll. Lease rescue and retention pruning are not its job:
+//! [`super::housekeeping`] runs them on a schedule of their own.
 
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
@@ -18,10 +19,6 @@ use super::state::DeliveryState;
 use crate::store::deliveries;
 use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 
-/// How often finished tasks are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-/// Rows rescued or pruned per statement.
-const HOUSEKEEPING_BATCH: i64 = 1000;
 /// Back-off after a database error in the loop.
 const ERROR_PAUSE: Duration = Duration::from_millis(500);
 
@@ -37,15 +34,9 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
     let (hints_tx, mut hints) = mpsc::unbounded_channel();
     let listener = tokio::spawn(listen(engine.clone(), hints_tx, shutdown.clone()));
     let look_ahead_us = engine.config.look_ahead.as_micros() as i64;
-    let mut last_housekeeping = Instant::now() - engine.config.poll_interval;
-    let mut last_prune = Instant::now();
     loop {
         if shutdown.is_cancelled() {
             break;
-        }
-        if last_housekeeping.elapsed() >= engine.config.poll_interval {
-            last_housekeeping = Instant::now();
-            housekeeping(&engine, &mut last_prune).await;
         }
         let room = engine.in_flight.room();
         let mut next_due = None;
@@ -218,35 +209,6 @@ async fn revalidate(engine: &DeliveryState) {
     );
     if let Err(error) = deliveries::release_claims(&engine.pool, &dropped).await {
         tracing::warn!(%error, "could not hand back dropped claims; their leases will expire");
-    }
-}
-
-async fn housekeeping(engine: &DeliveryState, last_prune: &mut Instant) {
-    match deliveries::rescue_expired_leases(&engine.pool, HOUSEKEEPING_BATCH).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            rescued = n,
-            "re-queued tasks whose lease expired (instance died?)"
-        ),
-        Err(error) => tracing::warn!(%error, "lease rescue failed"),
-    }
-    if last_prune.elapsed() < PRUNE_EVERY {
-        return;
-    }
-    *last_prune = Instant::now();
-    let retention_us = engine.config.retention.as_micros() as i64;
-    // A bounded number of small batches per round, so pruning never hogs the database.
-    for _ in 0..10 {
-        match deliveries::prune(&engine.pool, retention_us, HOUSEKEEPING_BATCH).await {
-            Ok(n) if n > 0 => {
-                tracing::debug!(removed = n, "pruned finished tasks and old attempts")
-            }
-            Ok(_) => break,
-            Err(error) => {
-                tracing::warn!(%error, "pruning failed");
-                break;
-            }
-        }
     }
 }
 

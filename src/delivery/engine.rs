@@ -8,7 +8,9 @@
 //! - the timer thread ([`super::timer`]) fires each claimed task at its instant;
 //! - the dispatcher ([`super::dispatch`]) sends each fired task's webhook, with a bounded
 //!   number held at once;
-//! - the finisher ([`super::finisher`]) writes results back in batches.
+//! - the finisher ([`super::finisher`]) writes results back in batches;
+//! - housekeeping ([`super::housekeeping`]) rescues expired leases and prunes old rows,
+//!   on its own schedule.
 //!
 //! Shutdown: stop claiming; hand unsent claims back at once; let in-flight attempts finish
 //! within the grace period; flush results; hand back whatever is still held.
@@ -68,6 +70,14 @@ pub fn spawn(
     tasks.spawn(super::dispatch::run(
         engine.clone(),
         dispatch_rx,
+        shutdown.clone(),
+    ));
+    tasks.spawn(super::housekeeping::run(
+        engine.pool.clone(),
+        super::housekeeping::Schedule {
+            rescue_every: engine.config.poll_interval,
+            retention: engine.config.retention,
+        },
         shutdown.clone(),
     ));
     let lifecycle = engine.clone();

@@ -7,6 +7,7 @@ pub mod clock_anchor;
 pub mod dispatch;
 pub mod engine;
 pub mod finisher;
+pub mod housekeeping;
 pub mod in_flight;
 pub mod job;
 pub mod sender;
