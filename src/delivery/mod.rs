@@ -1,21 +1,21 @@
 //! Delivery: claiming due tasks, firing them at their instant, POSTing signed webhooks,
 //! recording results and retrying. [`engine`] explains how the pieces fit.
 
-pub mod callback_cache;
-pub mod claim_loop;
-pub mod clock_anchor;
-pub mod dispatch;
-pub mod engine;
-pub mod finisher;
-pub mod housekeeping;
-pub mod in_flight;
-pub mod job;
-pub mod sender;
-pub mod settle;
-pub mod signing;
-pub mod state;
-pub mod timer;
-pub mod unsent_claims;
+pub(crate) mod callback_cache;
+pub(crate) mod claim_loop;
+pub(crate) mod clock_anchor;
+pub(crate) mod dispatch;
+pub(crate) mod engine;
+pub(crate) mod finisher;
+pub(crate) mod housekeeping;
+pub(crate) mod in_flight;
+pub(crate) mod job;
+pub(crate) mod sender;
+pub(crate) mod settle;
+pub(crate) mod signing;
+pub(crate) mod state;
+pub(crate) mod timer;
+pub(crate) mod unsent_claims;
 
-pub use engine::{spawn, DeliveryHandle};
-pub use state::DeliveryConfig;
+pub(crate) use engine::spawn;
+pub(crate) use state::DeliveryConfig;
