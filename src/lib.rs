@@ -15,7 +15,8 @@
 //! - [`domain`]: pure types and rules (ids, durations, instants, schedules).
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
-//! - [`delivery`]: claim loop, webhook signing and sending, retry policy.
+//! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,
+//!   housekeeping (lease rescue, pruning).
 //! - [`metrics`]: Prometheus figures (`prometheus-client`); no SQL, the backlog figure is
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request

@@ -6,14 +6,17 @@
 //!   look-ahead before they are due, sleeping until the next due time, woken early by
 //!   NOTIFY hints, with a bounded safety poll;
 //! - the timer thread ([`super::timer`]) fires each claimed task at its instant;
-//! - the dispatcher ([`super::dispatch`]) sends each fired task's webhook, with a bounded
-//!   number held at once;
+//! - the dispatcher ([`super::dispatch`]) sends each fired task's webhook; how many tasks
+//!   are held at once is bounded by the in-flight ledger ([`super::in_flight`]), whose
+//!   slots travel with the tasks, so no piece counts by hand;
 //! - the finisher ([`super::finisher`]) writes results back in batches;
 //! - housekeeping ([`super::housekeeping`]) rescues expired leases and prunes old rows,
 //!   on its own schedule.
 //!
-//! Shutdown: stop claiming; hand unsent claims back at once; let in-flight attempts finish
-//! within the grace period; flush results; hand back whatever is still held.
+//! Shutdown (one token for all): housekeeping and the dispatcher stop at once; the claim
+//! loop stops claiming; unsent claims are handed back at once; in-flight attempts finish
+//! within the grace period; the finisher flushes results; whatever is still held is
+//! handed back.
 
 use sqlx::PgPool;
 use std::sync::Arc;

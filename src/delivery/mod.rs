@@ -1,5 +1,10 @@
 //! Delivery: claiming due tasks, firing them at their instant, POSTing signed webhooks,
 //! recording results and retrying. [`engine`] explains how the pieces fit.
+//!
+//! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
+//! [`finisher`], [`housekeeping`]); they share the leaves ([`state`], [`job`],
+//! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`clock_anchor`],
+//! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
