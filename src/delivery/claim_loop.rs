@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::clock_anchor::ClockAnchor;
 use super::job::Job;
 use super::state::DeliveryState;
 use crate::store::deliveries;
@@ -99,7 +98,7 @@ fn instant_for(
     due: chrono::DateTime<chrono::Utc>,
     early: Duration,
 ) -> tokio::time::Instant {
-    let wait = (due - engine.db_now())
+    let wait = (due - engine.clock.now())
         .to_std()
         .unwrap_or(Duration::ZERO)
         .saturating_sub(early);
@@ -127,7 +126,7 @@ async fn claim(
     )
     .await?;
     let received = Instant::now();
-    engine.observe_db_clock(claim.db_now);
+    engine.clock.observe(claim.db_now);
     let count = claim.tasks.len();
     if count == 0 {
         return Ok((0, claim.next_due));
@@ -161,10 +160,7 @@ async fn claim(
     drop(slots);
     // Due times are on the database clock, so instance clocks don't matter; the anchor
     // maps them onto ours without ever firing early (see `clock_anchor`).
-    let anchor = engine.choose_clock_anchor(ClockAnchor {
-        local: received,
-        db: claim.db_now,
-    });
+    let anchor = engine.clock.anchor_for_claim(received, claim.db_now);
     let now = Instant::now();
     for task in claim.tasks {
         let fire_at = anchor.local_instant(task.due_at);

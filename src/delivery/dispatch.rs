@@ -53,7 +53,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
     let task = &job.task;
     engine.metrics.in_flight_add(1);
     let attempt = task.attempts + 1;
-    let started_at = engine.db_now();
+    let started_at = engine.clock.now();
     if attempt == 1 {
         let late = (started_at - task.run_at)
             .to_std()
@@ -132,7 +132,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
             outcome: &outcome,
         },
         decision,
-        engine.db_now(),
+        engine.clock.now(),
     );
     engine.metrics.in_flight_add(-1);
     let outcome_metric = match finished.outcome {

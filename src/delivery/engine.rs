@@ -21,13 +21,17 @@
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::callback_cache::CallbackCache;
+use super::db_clock::DbClock;
+use super::in_flight::InFlight;
 use super::sender::Sender;
 use super::state::{DeliveryConfig, DeliveryState};
 use super::timer::Timer;
+use super::unsent_claims::UnsentClaims;
 use crate::metrics::Metrics;
 
 /// A running engine; [`DeliveryHandle::join`] waits for its orderly stop.
@@ -53,16 +57,22 @@ pub fn spawn(
     let (finished_tx, finished_rx) = mpsc::unbounded_channel();
     let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
     let timer = Timer::start(dispatch_tx.clone());
-    let engine = Arc::new(DeliveryState::new(
-        pool.clone(),
-        claim_pool(&pool),
+    let engine = Arc::new(DeliveryState {
+        claim_pool: claim_pool(&pool),
+        pool,
+        in_flight: InFlight::new(config.max_in_flight),
+        unsent: UnsentClaims::default(),
+        poke: Notify::new(),
+        clock: DbClock::new(config.look_ahead),
         config,
         sender,
         metrics,
         finished_tx,
         timer,
         dispatch_tx,
-    ));
+        deliveries: TaskTracker::new(),
+        callbacks: CallbackCache::default(),
+    });
     let tasks = TaskTracker::new();
     let finisher_stop = CancellationToken::new();
     let finisher = tasks.spawn(super::finisher::run(

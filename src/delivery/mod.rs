@@ -3,12 +3,13 @@
 //!
 //! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
 //! [`finisher`], [`housekeeping`]); they share the leaves ([`state`], [`job`],
-//! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`clock_anchor`],
+//! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
 //! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
 pub(crate) mod clock_anchor;
+pub(crate) mod db_clock;
 pub(crate) mod dispatch;
 pub(crate) mod engine;
 pub(crate) mod finisher;

@@ -1,19 +1,18 @@
 //! The state the delivery engine's tasks share: pools, tunables, the channels between the
-//! pieces, the in-flight bookkeeping, the callback cache and the database clock.
+//! pieces, the in-flight ledger, the unsent claims, the callback cache and the database
+//! clock. Each of those owns its own invariant; this module only puts them together.
 //!
 //! A leaf of `delivery/`: the claim loop, the dispatcher and the finisher each import it,
-//! and [`super::engine`] builds it; it imports none of them, so dependencies point one way.
+//! and `engine` builds it; it imports none of them, so dependencies point one way.
 
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 use tokio_util::task::TaskTracker;
 
 use super::callback_cache::{CallbackCache, Target};
-use super::clock_anchor::{AnchorChooser, ClockAnchor};
+use super::db_clock::DbClock;
 use super::in_flight::{InFlight, Slots};
 use super::job::Job;
 use super::sender::Sender;
@@ -36,7 +35,7 @@ pub struct DeliveryConfig {
     pub shutdown_grace: Duration,
 }
 
-/// State shared by the engine's tasks.
+/// State shared by the engine's tasks; `engine::spawn` builds it.
 pub struct DeliveryState {
     pub pool: PgPool,
     /// One connection with `synchronous_commit = off`, for claims only (see
@@ -51,49 +50,16 @@ pub struct DeliveryState {
     pub unsent: UnsentClaims,
     /// Signalled when the claim loop should look at the database again now.
     pub poke: Notify,
-    /// Database clock minus local clock, in microseconds, as of the last claim.
-    db_offset_us: AtomicI64,
+    pub clock: DbClock,
     /// Results to record, each with the slot its task holds until recorded.
     pub finished_tx: mpsc::UnboundedSender<(FinishedAttempt, Slots)>,
     pub timer: Timer<Job>,
     pub dispatch_tx: mpsc::UnboundedSender<Job>,
     pub deliveries: TaskTracker,
     pub callbacks: CallbackCache,
-    clock_anchors: Mutex<AnchorChooser>,
 }
 
 impl DeliveryState {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        pool: PgPool,
-        claim_pool: PgPool,
-        config: DeliveryConfig,
-        sender: Sender,
-        metrics: Arc<Metrics>,
-        finished_tx: mpsc::UnboundedSender<(FinishedAttempt, Slots)>,
-        timer: Timer<Job>,
-        dispatch_tx: mpsc::UnboundedSender<Job>,
-    ) -> Self {
-        let max_in_flight = config.max_in_flight;
-        Self {
-            pool,
-            claim_pool,
-            config,
-            sender,
-            metrics,
-            in_flight: InFlight::new(max_in_flight),
-            unsent: UnsentClaims::default(),
-            poke: Notify::new(),
-            db_offset_us: AtomicI64::new(0),
-            finished_tx,
-            timer,
-            dispatch_tx,
-            deliveries: TaskTracker::new(),
-            callbacks: CallbackCache::default(),
-            clock_anchors: Mutex::new(AnchorChooser::default()),
-        }
-    }
-
     /// Loads the callbacks among `names` that are not cached yet.
     pub async fn resolve_callbacks(&self, names: &[String]) -> Result<(), sqlx::Error> {
         self.callbacks.resolve(&self.pool, names).await
@@ -102,23 +68,5 @@ impl DeliveryState {
     /// The callback named `name` as it is now; `None` if it is not registered.
     pub async fn callback(&self, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
         self.callbacks.get(&self.pool, name).await
-    }
-
-    /// The mapping from database time to local instants for a new claim's tasks.
-    pub fn choose_clock_anchor(&self, sample: ClockAnchor) -> ClockAnchor {
-        self.clock_anchors
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .choose(sample, self.config.look_ahead)
-    }
-
-    /// The database clock, estimated from the local clock and the last claim's reading.
-    pub fn db_now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::TimeDelta::microseconds(self.db_offset_us.load(Ordering::Relaxed))
-    }
-
-    pub fn observe_db_clock(&self, db_now: DateTime<Utc>) {
-        let offset = (db_now - Utc::now()).num_microseconds().unwrap_or(0);
-        self.db_offset_us.store(offset, Ordering::Relaxed);
     }
 }
