@@ -14,8 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use taskshed::delivery::signing::sign;
-use taskshed::domain::secret::SigningSecret;
+use taskshed::harness::sign;
+use taskshed::harness::SigningSecret;
 
 const ROUNDS: u32 = 1_000_000;
 const BODY: &[u8] = br#"{"reminder_id":12345,"user":"someone@example.com"}"#;

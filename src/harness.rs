@@ -1,15 +1,17 @@
-//! What code outside this crate may use: the end-to-end tests in `tests/` and the
-//! benchmark in `bench/` (the `taskshed-bench` crate). Nothing else is a library API.
+//! What code outside this crate may use: the end-to-end tests in `tests/`, the
+//! benchmark in `bench/` (the `taskshed-bench` crate) and the examples in `examples/`.
+//! Nothing else is a library API (the binary's few entry points are re-exported at the
+//! crate root, see `lib.rs`).
 //!
 //! Both drive TaskShed from outside, mostly through its HTTP API and its binary; they reach
 //! inside only for what a black box cannot give them, listed here with the reason each
-//! item is exposed. Going through this module instead of the module paths lets the
-//! service's modules become `pub(crate)` (so rustc reports dead code) and lets an item move
+//! item is exposed. Going through this module instead of the module paths is what lets the
+//! service's modules be `pub(crate)` (so rustc reports dead code), and lets an item move
 //! between modules by changing one line here, not the tests and the bench.
 //!
 //! Types that only appear in these items' signatures (`ClaimedTask`, `FinishedAttempt`,
 //! `TaskRow`, …) are reached through them and need not be named here; they must stay
-//! `pub` in their own modules.
+//! `pub` in their own (crate-private) modules.
 
 /// A private PostgreSQL server, started the way the binary starts one when no
 /// `DATABASE_URL` is given: the tests run one throwaway server for the whole suite, the
@@ -53,6 +55,7 @@ pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
 
 /// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
 /// signature as a real receiver would (so its cost is in the figures), and signs the
-/// requests it sends itself when measuring the receiver alone.
+/// requests it sends itself when measuring the receiver alone; `examples/sign_cost.rs`
+/// measures what one signature costs.
 pub use crate::delivery::signing::sign;
 pub use crate::domain::secret::SigningSecret;

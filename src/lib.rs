@@ -15,23 +15,36 @@
 //! - [`domain`]: pure types and rules (ids, durations, instants, schedules).
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
-//! - [`delivery`]: claim loop, webhook signing and sending, retry policy.
+//! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,
+//!   housekeeping (lease rescue, pruning).
 //! - [`metrics`]: Prometheus figures (`prometheus-client`); no SQL, the backlog figure is
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request
 //!   log, once, in the request span.
 //! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
+//!
+//! Every module is `pub(crate)`, so rustc reports what nothing uses. Code outside this
+//! crate reaches in through two doors only: [`harness`] (tests, bench, examples), and the
+//! re-exports below, which are what the `taskshed` binary (`src/main.rs`, a crate of its
+//! own) calls.
 
-pub mod app;
-pub mod config;
-pub mod create_batcher;
-pub mod delivery;
-pub mod domain;
-pub mod egress_resolver;
-pub mod embedded_pg;
-pub mod encryption_key_file;
-pub mod error;
+pub(crate) mod app;
+pub(crate) mod config;
+pub(crate) mod create_batcher;
+pub(crate) mod delivery;
+pub(crate) mod domain;
+pub(crate) mod egress_resolver;
+pub(crate) mod embedded_pg;
+pub(crate) mod encryption_key_file;
+pub(crate) mod error;
 pub mod harness;
-pub mod http;
-pub mod metrics;
-pub mod store;
+pub(crate) mod http;
+pub(crate) mod metrics;
+pub(crate) mod store;
+
+/// The binary's entry points: parse the command line, print the OpenAPI description,
+/// migrate, or run the service until shutdown.
+pub use app::{run, Database};
+pub use config::{Cli, Command, Config, LogFormat};
+pub use http::openapi;
+pub use store::migrate;

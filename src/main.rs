@@ -6,7 +6,7 @@ use clap::Parser;
 /// of TaskShed's CPU in glibc malloc/free (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use taskshed::config::{Cli, Command, LogFormat};
+use taskshed::{Cli, Command, LogFormat};
 use tokio_util::sync::CancellationToken;
 
 fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
@@ -55,7 +55,7 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Openapi => taskshed::http::openapi()
+        Command::Openapi => taskshed::openapi()
             .to_yaml()
             .map(|yaml| print!("{yaml}"))
             .map_err(anyhow::Error::from),
@@ -63,7 +63,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => {
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
-            taskshed::app::run(cli.config, shutdown).await
+            taskshed::run(cli.config, shutdown).await
         }
     };
     match result {
@@ -75,9 +75,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn migrate(config: &taskshed::config::Config) -> anyhow::Result<()> {
-    let database = taskshed::app::Database::open(config).await?;
-    taskshed::store::migrate(&database.pool).await?;
+async fn migrate(config: &taskshed::Config) -> anyhow::Result<()> {
+    let database = taskshed::Database::open(config).await?;
+    taskshed::migrate(&database.pool).await?;
     tracing::info!("migrations applied");
     database.close().await
 }

@@ -4,25 +4,20 @@
 //! Wake-ups come from three places: the planned time (the earliest unclaimed due time
 //! minus half the look-ahead, so each claim takes about half a window of tasks), a NOTIFY
 //! hint that something earlier became due (inserts, resumes, releases), and the bounded
-//! safety poll. Lease rescue and retention pruning ride on the safety poll.
+//! safety poll. Lease rescue and retention pruning are not its job:
+//! [`super::housekeeping`] runs them on a schedule of their own.
 
 use sqlx::postgres::PgListener;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::clock_anchor::ClockAnchor;
-use super::dispatch::Job;
-use super::engine::Engine;
+use super::job::Job;
+use super::state::DeliveryState;
 use crate::store::deliveries;
 use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 
-/// How often finished tasks are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-/// Rows rescued or pruned per statement.
-const HOUSEKEEPING_BATCH: i64 = 1000;
 /// Back-off after a database error in the loop.
 const ERROR_PAUSE: Duration = Duration::from_millis(500);
 
@@ -34,22 +29,15 @@ enum Hint {
     Revalidate,
 }
 
-pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
+pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
     let (hints_tx, mut hints) = mpsc::unbounded_channel();
     let listener = tokio::spawn(listen(engine.clone(), hints_tx, shutdown.clone()));
     let look_ahead_us = engine.config.look_ahead.as_micros() as i64;
-    let mut last_housekeeping = Instant::now() - engine.config.poll_interval;
-    let mut last_prune = Instant::now();
     loop {
         if shutdown.is_cancelled() {
             break;
         }
-        if last_housekeeping.elapsed() >= engine.config.poll_interval {
-            last_housekeeping = Instant::now();
-            housekeeping(&engine, &mut last_prune).await;
-        }
-        let held = engine.held.load(Ordering::Acquire);
-        let room = engine.config.max_in_flight.saturating_sub(held);
+        let room = engine.in_flight.room();
         let mut next_due = None;
         if room > 0 {
             let limit = room.min(engine.config.claim_batch);
@@ -83,7 +71,7 @@ pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
                 _ = &mut sleep => break,
                 _ = shutdown.cancelled() => break,
                 _ = engine.poke.notified() => break,
-                _ = engine.capacity_freed.notified(), if room == 0 => break,
+                _ = engine.in_flight.room_freed(), if room == 0 => break,
                 hint = hints.recv() => match hint {
                     Some(Hint::DueAt(micros)) => {
                         let due = chrono::DateTime::from_timestamp_micros(micros);
@@ -106,11 +94,11 @@ pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
 
 /// The local instant at which the database clock reads `due - early`.
 fn instant_for(
-    engine: &Engine,
+    engine: &DeliveryState,
     due: chrono::DateTime<chrono::Utc>,
     early: Duration,
 ) -> tokio::time::Instant {
-    let wait = (due - engine.db_now())
+    let wait = (due - engine.clock.now())
         .to_std()
         .unwrap_or(Duration::ZERO)
         .saturating_sub(early);
@@ -120,11 +108,15 @@ fn instant_for(
 /// Claims up to `limit` tasks and schedules them. Returns how many were claimed and the
 /// earliest due time left beyond the window.
 async fn claim(
-    engine: &Arc<Engine>,
+    engine: &Arc<DeliveryState>,
     limit: i64,
     look_ahead_us: i64,
 ) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
     let lease_margin_us = engine.config.lease_margin.as_micros() as i64;
+    // The loop saw this much room and is the only one taking slots: this cannot fail.
+    let Some(mut slots) = engine.in_flight.reserve(limit as usize) else {
+        return Ok((0, None));
+    };
     let claim = deliveries::claim_due(
         &engine.claim_pool,
         &engine.config.instance,
@@ -134,12 +126,11 @@ async fn claim(
     )
     .await?;
     let received = Instant::now();
-    engine.observe_db_clock(claim.db_now);
+    engine.clock.observe(claim.db_now);
     let count = claim.tasks.len();
     if count == 0 {
         return Ok((0, claim.next_due));
     }
-    engine.held.fetch_add(count, Ordering::AcqRel);
     engine.metrics.claim_batch.observe(count as f64);
     let mut names: Vec<String> = claim.tasks.iter().map(|t| t.callback.clone()).collect();
     names.sort_unstable();
@@ -153,31 +144,23 @@ async fn claim(
             .map(|t| (t.task_id.clone(), t.fence))
             .collect();
         let _ = deliveries::release_claims(&engine.pool, &claims).await;
-        engine
-            .lock_pending()
-            .retain(|id, _| !claims.iter().any(|(c, _)| c == id));
-        engine.release_capacity(count);
+        engine.unsent.revoke(&claims);
+        // The batch's slots go back with `slots`.
         return Err(error);
     }
     let mut timed = Vec::new();
-    let superseded = {
-        let mut pending = engine.lock_pending();
-        claim
-            .tasks
-            .iter()
-            .filter(|task| pending.insert(task.task_id.clone(), task.fence).is_some())
-            .count()
-    };
-    // An unsent claim of ours on the same task (moved or changed, then claimed again
-    // before revalidation dropped the old claim) is replaced: its job will be skipped
-    // when it fires, so its capacity is given back here, or it would leak for good.
-    engine.release_capacity(superseded);
+    // Each task holds one slot from here until it is recorded, handed back or revoked;
+    // the batch's unused slots go back when `slots` is dropped.
+    engine
+        .unsent
+        .remember(claim.tasks.iter().filter_map(|task| {
+            let slot = slots.take_one()?;
+            Some((task.task_id.clone(), task.fence, slot))
+        }));
+    drop(slots);
     // Due times are on the database clock, so instance clocks don't matter; the anchor
     // maps them onto ours without ever firing early (see `clock_anchor`).
-    let anchor = engine.choose_clock_anchor(ClockAnchor {
-        local: received,
-        db: claim.db_now,
-    });
+    let anchor = engine.clock.anchor_for_claim(received, claim.db_now);
     let now = Instant::now();
     for task in claim.tasks {
         let fire_at = anchor.local_instant(task.due_at);
@@ -198,12 +181,8 @@ async fn claim(
 
 /// Drops unsent claims whose task was paused, changed, deleted or re-claimed, and hands
 /// back the ones still ours (paused while pending).
-async fn revalidate(engine: &Engine) {
-    let snapshot: Vec<(String, i64)> = engine
-        .lock_pending()
-        .iter()
-        .map(|(id, fence)| (id.clone(), *fence))
-        .collect();
+async fn revalidate(engine: &DeliveryState) {
+    let snapshot = engine.unsent.snapshot();
     if snapshot.is_empty() {
         return;
     }
@@ -214,16 +193,9 @@ async fn revalidate(engine: &Engine) {
             return;
         }
     };
-    let mut dropped = Vec::new();
-    {
-        let mut pending = engine.lock_pending();
-        for (id, fence) in snapshot {
-            if !valid.contains(&id) && pending.get(&id) == Some(&fence) {
-                pending.remove(&id);
-                dropped.push((id, fence));
-            }
-        }
-    }
+    let dropped = engine
+        .unsent
+        .revoke_invalid(snapshot, |id| valid.contains(id));
     if dropped.is_empty() {
         return;
     }
@@ -234,42 +206,12 @@ async fn revalidate(engine: &Engine) {
     if let Err(error) = deliveries::release_claims(&engine.pool, &dropped).await {
         tracing::warn!(%error, "could not hand back dropped claims; their leases will expire");
     }
-    engine.release_capacity(dropped.len());
-}
-
-async fn housekeeping(engine: &Engine, last_prune: &mut Instant) {
-    match deliveries::rescue_expired_leases(&engine.pool, HOUSEKEEPING_BATCH).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            rescued = n,
-            "re-queued tasks whose lease expired (instance died?)"
-        ),
-        Err(error) => tracing::warn!(%error, "lease rescue failed"),
-    }
-    if last_prune.elapsed() < PRUNE_EVERY {
-        return;
-    }
-    *last_prune = Instant::now();
-    let retention_us = engine.config.retention.as_micros() as i64;
-    // A bounded number of small batches per round, so pruning never hogs the database.
-    for _ in 0..10 {
-        match deliveries::prune(&engine.pool, retention_us, HOUSEKEEPING_BATCH).await {
-            Ok(n) if n > 0 => {
-                tracing::debug!(removed = n, "pruned finished tasks and old attempts")
-            }
-            Ok(_) => break,
-            Err(error) => {
-                tracing::warn!(%error, "pruning failed");
-                break;
-            }
-        }
-    }
 }
 
 /// Forwards NOTIFY hints. The listener reconnects by itself; hints lost meanwhile are
 /// covered by the safety poll.
 async fn listen(
-    engine: Arc<Engine>,
+    engine: Arc<DeliveryState>,
     hints: mpsc::UnboundedSender<Hint>,
     shutdown: CancellationToken,
 ) {
@@ -306,7 +248,7 @@ async fn listen(
                     }
                 }
                 Ok(n) if n.channel() == CALLBACK_CHANNEL => {
-                    engine.forget_callback(n.payload());
+                    engine.callbacks.forget(n.payload());
                 }
                 Ok(_) => {
                     let _ = hints.send(Hint::Revalidate);
@@ -314,7 +256,7 @@ async fn listen(
                 Err(error) => {
                     tracing::warn!(%error, "LISTEN connection lost; reconnecting");
                     // Something may have been missed while disconnected.
-                    engine.forget_all_callbacks();
+                    engine.callbacks.forget_all();
                     engine.poke.notify_one();
                     let _ = hints.send(Hint::Revalidate);
                     break;

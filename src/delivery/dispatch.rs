@@ -7,48 +7,19 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::engine::Engine;
+use super::callback_cache::Target;
+use super::in_flight::Slots;
+use super::job::Job;
 use super::sender::DeliveryRequest;
 use super::settle::{settle, AttemptRecord};
+use super::state::DeliveryState;
 use crate::domain::attempt::{AttemptError, AttemptOutcome, RecordedOutcome};
-use crate::domain::callback::Callback;
 use crate::domain::retry::Decision;
 use crate::metrics::DeliveryOutcome;
-use crate::store::deliveries::ClaimedTask;
-
-/// A callback resolved for delivery, cached per name. Its URL was parsed when it was read
-/// (not per attempt: that cost ~5% of the delivery CPU).
-// One per callback name, behind an `Arc`: the size of the variants does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Target {
-    Ready(Callback),
-    /// The stored row does not parse (registration parses every part, so only a
-    /// hand-edited row gets here): attempts fail without sending. The reason is logged
-    /// when the row is read.
-    Unusable,
-}
-
-impl From<Result<Callback, String>> for Target {
-    fn from(parsed: Result<Callback, String>) -> Self {
-        match parsed {
-            Ok(callback) => Target::Ready(callback),
-            Err(why) => {
-                // Logged once per cache fill, not per attempt.
-                tracing::error!(%why, "stored callback does not parse; its deliveries fail");
-                Target::Unusable
-            }
-        }
-    }
-}
-
-/// A claimed task on its way to delivery.
-pub struct Job {
-    pub task: Arc<ClaimedTask>,
-}
 
 /// Receives fired jobs and starts their attempts until shutdown.
 pub async fn run(
-    engine: Arc<Engine>,
+    engine: Arc<DeliveryState>,
     mut fired: mpsc::UnboundedReceiver<Job>,
     shutdown: CancellationToken,
 ) {
@@ -57,24 +28,17 @@ pub async fn run(
             job = fired.recv() => match job { Some(job) => job, None => return },
             _ = shutdown.cancelled() => return,
         };
-        // Firing and revalidation race for the pending entry; whoever removes it decides.
-        let still_ours = {
-            let mut pending = engine.lock_pending();
-            match pending.get(&job.task.task_id) {
-                Some(fence) if *fence == job.task.fence => {
-                    pending.remove(&job.task.task_id);
-                    true
-                }
-                _ => false,
-            }
-        };
-        if !still_ours {
+        // Firing and revalidation race for the unsent entry; whoever removes it decides.
+        let Some(slot) = engine
+            .unsent
+            .take_for_send(&job.task.task_id, job.task.fence)
+        else {
             continue;
-        }
+        };
         let span = tracing::info_span!("delivery", task_id = %job.task.task_id);
         engine
             .deliveries
-            .spawn(deliver(engine.clone(), job).instrument(span));
+            .spawn(deliver(engine.clone(), job, slot).instrument(span));
     }
 }
 
@@ -83,11 +47,13 @@ pub fn webhook_id(occurrence: &uuid::Uuid) -> String {
     format!("msg_{}", occurrence.simple())
 }
 
-async fn deliver(engine: Arc<Engine>, job: Job) {
+/// One attempt; `slot` is the task's in-flight slot, handed on to the finisher with the
+/// result (or given back by being dropped, on every early return).
+async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
     let task = &job.task;
     engine.metrics.in_flight_add(1);
     let attempt = task.attempts + 1;
-    let started_at = engine.db_now();
+    let started_at = engine.clock.now();
     if attempt == 1 {
         let late = (started_at - task.run_at)
             .to_std()
@@ -103,7 +69,6 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
             let claim = [(task.task_id.clone(), task.fence)];
             let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
             engine.metrics.in_flight_add(-1);
-            engine.release_capacity(1);
             return;
         }
     };
@@ -167,7 +132,7 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
             outcome: &outcome,
         },
         decision,
-        engine.db_now(),
+        engine.clock.now(),
     );
     engine.metrics.in_flight_add(-1);
     let outcome_metric = match finished.outcome {
@@ -177,9 +142,8 @@ async fn deliver(engine: Arc<Engine>, job: Job) {
         RecordedOutcome::Failed | RecordedOutcome::Superseded => DeliveryOutcome::Failed,
     };
     engine.metrics.delivery_finished(outcome_metric);
-    if engine.finished_tx.send(finished).is_err() {
-        // The finisher is gone (shutdown past its grace): the lease will expire and the
-        // task will be delivered again, which at-least-once allows.
-        engine.release_capacity(1);
-    }
+    // If the finisher is gone (shutdown past its grace), the result and its slot are
+    // dropped: the lease will expire and the task will be delivered again, which
+    // at-least-once allows.
+    let _ = engine.finished_tx.send((finished, slot));
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::engine::Engine;
+use super::in_flight::Slots;
+use super::state::DeliveryState;
 use crate::metrics::DeliveryOutcome;
 use crate::store::deliveries::{finish_attempts, FinishedAttempt};
 
@@ -19,12 +20,40 @@ const MAX_BATCH: usize = 1000;
 const LINGER_BELOW: usize = 64;
 const LINGER: Duration = Duration::from_millis(5);
 
+/// A batch of results to write, with the in-flight slots of their tasks merged into one
+/// (given back together after the write: one release per batch, not per result).
+struct Batch {
+    results: Vec<FinishedAttempt>,
+    slots: Option<Slots>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Self {
+            results: Vec::with_capacity(MAX_BATCH),
+            slots: None,
+        }
+    }
+
+    fn push(&mut self, (result, slot): (FinishedAttempt, Slots)) {
+        self.results.push(result);
+        match &mut self.slots {
+            Some(slots) => slots.merge(slot),
+            None => self.slots = Some(slot),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.results.len()
+    }
+}
+
 pub async fn run(
-    engine: Arc<Engine>,
-    mut results: mpsc::UnboundedReceiver<FinishedAttempt>,
+    engine: Arc<DeliveryState>,
+    mut results: mpsc::UnboundedReceiver<(FinishedAttempt, Slots)>,
     stop: CancellationToken,
 ) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut batch = Batch::new();
     loop {
         let first = tokio::select! {
             first = results.recv() => first,
@@ -37,8 +66,8 @@ pub async fn run(
                 while let Ok(next) = results.try_recv() {
                     batch.push(next);
                 }
-                if !batch.is_empty() {
-                    write(&engine, std::mem::take(&mut batch), &stop).await;
+                if batch.len() > 0 {
+                    write(&engine, batch, &stop).await;
                 }
                 return;
             }
@@ -51,13 +80,12 @@ pub async fn run(
             }
             drain(&mut results, &mut batch);
         }
-        write(&engine, std::mem::take(&mut batch), &stop).await;
-        batch = Vec::with_capacity(MAX_BATCH);
+        write(&engine, std::mem::replace(&mut batch, Batch::new()), &stop).await;
     }
 }
 
 /// Moves queued results into `batch`, up to [`MAX_BATCH`].
-fn drain(results: &mut mpsc::UnboundedReceiver<FinishedAttempt>, batch: &mut Vec<FinishedAttempt>) {
+fn drain(results: &mut mpsc::UnboundedReceiver<(FinishedAttempt, Slots)>, batch: &mut Batch) {
     while batch.len() < MAX_BATCH {
         match results.try_recv() {
             Ok(next) => batch.push(next),
@@ -67,8 +95,13 @@ fn drain(results: &mut mpsc::UnboundedReceiver<FinishedAttempt>, batch: &mut Vec
 }
 
 /// Writes one batch, retrying database errors: a result is only dropped at shutdown, and
-/// then the lease expiry re-delivers the task (at least once).
-async fn write(engine: &Engine, batch: Vec<FinishedAttempt>, stop: &CancellationToken) {
+/// then the lease expiry re-delivers the task (at least once). The batch's slots go back
+/// once it is written (or given up).
+async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
+    let Batch {
+        results: batch,
+        slots,
+    } = batch;
     let mut pause = Duration::from_millis(50);
     let reschedules_soon = batch
         .iter()
@@ -95,7 +128,7 @@ async fn write(engine: &Engine, batch: Vec<FinishedAttempt>, stop: &Cancellation
             }
         }
     }
-    engine.release_capacity(batch.len());
+    drop(slots);
     if reschedules_soon {
         // Retries and next recurring slots may be due before the loop's planned wake-up.
         engine.poke.notify_one();

@@ -1,14 +1,27 @@
 //! Delivery: claiming due tasks, firing them at their instant, POSTing signed webhooks,
 //! recording results and retrying. [`engine`] explains how the pieces fit.
+//!
+//! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
+//! [`finisher`], [`housekeeping`]); they share the leaves ([`state`], [`job`],
+//! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
+//! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
 
-pub mod claim_loop;
-pub mod clock_anchor;
-pub mod dispatch;
-pub mod engine;
-pub mod finisher;
-pub mod sender;
-pub mod settle;
-pub mod signing;
-pub mod timer;
+pub(crate) mod callback_cache;
+pub(crate) mod claim_loop;
+pub(crate) mod clock_anchor;
+pub(crate) mod db_clock;
+pub(crate) mod dispatch;
+pub(crate) mod engine;
+pub(crate) mod finisher;
+pub(crate) mod housekeeping;
+pub(crate) mod in_flight;
+pub(crate) mod job;
+pub(crate) mod sender;
+pub(crate) mod settle;
+pub(crate) mod signing;
+pub(crate) mod state;
+pub(crate) mod timer;
+pub(crate) mod unsent_claims;
 
-pub use engine::{spawn, DeliveryConfig, DeliveryHandle};
+pub(crate) use engine::spawn;
+pub(crate) use state::DeliveryConfig;

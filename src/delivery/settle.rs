@@ -113,7 +113,6 @@ pub fn settle(
 mod tests {
     use super::*;
     use crate::domain::attempt::AttemptError;
-    use crate::domain::task::RunType;
     use std::time::Duration;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -124,11 +123,6 @@ mod tests {
         ClaimedTask {
             task_id: "t".into(),
             callback: "cb".into(),
-            run_type: if interval_us.is_some() {
-                RunType::Recurring
-            } else {
-                RunType::Once
-            },
             run_at: at("2025-01-01T00:00:00Z"),
             due_at: at("2025-01-01T00:00:00Z"),
             interval_us,

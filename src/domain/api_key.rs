@@ -150,7 +150,7 @@ impl KeyDigest {
         &self.0
     }
 
-    pub fn to_hex(&self) -> String {
+    pub fn to_hex(self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 

@@ -2,17 +2,17 @@
 //! retry policy and signing secrets, attempt outcomes and the recurring schedule. Nothing
 //! here does I/O.
 
-pub mod api_key;
-pub mod attempt;
-pub mod callback;
-pub mod duration;
-pub mod egress;
-pub mod ids;
-pub mod kwargs;
-pub mod recurrence;
-pub mod retry;
-pub mod schedule;
-pub mod sealed;
-pub mod secret;
-pub mod task;
-pub mod time;
+pub(crate) mod api_key;
+pub(crate) mod attempt;
+pub(crate) mod callback;
+pub(crate) mod duration;
+pub(crate) mod egress;
+pub(crate) mod ids;
+pub(crate) mod kwargs;
+pub(crate) mod recurrence;
+pub(crate) mod retry;
+pub(crate) mod schedule;
+pub(crate) mod sealed;
+pub(crate) mod secret;
+pub(crate) mod task;
+pub(crate) mod time;

@@ -30,7 +30,7 @@ mod process;
 mod server_user;
 mod stale_lock;
 
-pub use binaries::find_postgres_bindir;
+pub(crate) use binaries::find_postgres_bindir;
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::ffi::OsStrExt;

@@ -1,17 +1,17 @@
 //! The HTTP API: routes and their OpenAPI description are registered together, so the
 //! spec is generated from the handlers themselves.
 
-pub mod callback_dto;
-pub mod callbacks;
+pub(crate) mod callback_dto;
+pub(crate) mod callbacks;
 mod console;
-pub mod json;
-pub mod ops;
-pub mod pagination;
-pub mod request_log;
-pub mod responses;
-pub mod stats;
-pub mod task_dto;
-pub mod tasks;
+pub(crate) mod json;
+pub(crate) mod ops;
+pub(crate) mod pagination;
+pub(crate) mod request_log;
+pub(crate) mod responses;
+pub(crate) mod stats;
+pub(crate) mod task_dto;
+pub(crate) mod tasks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;

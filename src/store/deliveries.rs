@@ -16,14 +16,13 @@ use super::notify;
 use super::callbacks::CallbackRow;
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
-use crate::domain::task::{RunType, TaskStatus};
+use crate::domain::task::TaskStatus;
 
 /// A claimed task: everything needed to deliver it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedTask {
     pub task_id: String,
     pub callback: String,
-    pub run_type: RunType,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub interval_us: Option<i64>,
@@ -51,7 +50,6 @@ struct ClaimRow {
     next_due: Option<DateTime<Utc>>,
     task_id: Option<String>,
     callback: Option<String>,
-    run_type: Option<RunType>,
     run_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
     interval_us: Option<i64>,
@@ -68,7 +66,6 @@ impl ClaimRow {
         Some(ClaimedTask {
             task_id: self.task_id?,
             callback: self.callback?,
-            run_type: self.run_type?,
             run_at: self.run_at?,
             due_at: self.due_at?,
             interval_us: self.interval_us,
@@ -110,7 +107,7 @@ pub async fn claim_due(
                (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
                * interval '1 microsecond' \
            where t.task_id = any(array(select task_id from due)) \
-           returning t.task_id, t.callback, t.run_type, t.run_at, t.due_at, t.interval_us, \
+           returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
              t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, t.occurrence, \
              t.fence \
          ), horizon as ( \

@@ -1,13 +1,13 @@
 //! All SQL lives here, and nothing else does. Functions are named for what they do to the
 //! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
 
-pub mod attempts;
-pub mod backlog;
-pub mod callbacks;
-pub mod deliveries;
-pub mod notify;
-pub mod task_counts;
-pub mod tasks;
+pub(crate) mod attempts;
+pub(crate) mod backlog;
+pub(crate) mod callbacks;
+pub(crate) mod deliveries;
+pub(crate) mod notify;
+pub(crate) mod task_counts;
+pub(crate) mod tasks;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;

@@ -10,10 +10,10 @@ use chrono::{TimeDelta, Utc};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
-use taskshed::create_batcher::CreateBatcher;
-use taskshed::domain::ids::Id;
-use taskshed::domain::task::{NewTask, RunType};
-use taskshed::store::tasks::{CreateOne, WriteOutcome};
+use taskshed::harness::CreateBatcher;
+use taskshed::harness::Id;
+use taskshed::harness::{CreateOne, WriteOutcome};
+use taskshed::harness::{NewTask, RunType};
 
 use crate::support::app::TestApp;
 

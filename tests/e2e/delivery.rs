@@ -56,7 +56,7 @@ fn signature_is_valid(secret: &str, request: &Received) -> bool {
 }
 
 async fn pool(database_url: &str) -> sqlx::PgPool {
-    taskshed::store::connect(database_url, 2)
+    taskshed::harness::connect(database_url, 2)
         .await
         .expect("test pool")
 }

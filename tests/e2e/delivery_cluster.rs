@@ -30,7 +30,7 @@ fn due_tasks(count: usize, run_at: &str) -> Vec<Value> {
 async fn three_instances_deliver_5000_tasks_exactly_once() {
     const TASKS: usize = 5000;
     let database_url = fresh_database().await;
-    let pool = taskshed::store::connect(&database_url, 2).await.unwrap();
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
     // Each instance holds at most 500 tasks, so none can take everything at once.
     let env = [("TASKSHED_MAX_IN_FLIGHT", "500")];
     let a = Server::start(&database_url, "A", &env).await;
@@ -97,7 +97,7 @@ async fn three_instances_deliver_5000_tasks_exactly_once() {
 async fn sigterm_mid_burst_loses_nothing() {
     const TASKS: usize = 2000;
     let database_url = fresh_database().await;
-    let pool = taskshed::store::connect(&database_url, 2).await.unwrap();
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
     // 50 at a time, 50 ms each: the burst lasts a couple of seconds.
     let mut a = Server::start(
         &database_url,

@@ -247,7 +247,7 @@ async fn exhausted_task_fails_after_max_attempts_and_can_be_retried() {
 async fn claims_of_a_killed_instance_are_delivered_by_another() {
     const TASKS: usize = 50;
     let database_url = fresh_database().await;
-    let pool = taskshed::store::connect(&database_url, 2).await.unwrap();
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
     // A claims everything due within 5 s and holds it in its timer.
     let mut a = Server::start(
         &database_url,

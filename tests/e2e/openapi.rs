@@ -7,7 +7,7 @@ use crate::support::app::TestApp;
 
 /// The spec as the handlers generate it, as a JSON value.
 fn generated() -> Value {
-    serde_json::to_value(taskshed::http::openapi()).expect("the spec serialises")
+    serde_json::to_value(taskshed::harness::openapi()).expect("the spec serialises")
 }
 
 fn committed_text() -> String {
@@ -18,7 +18,9 @@ fn committed_text() -> String {
 
 #[test]
 fn committed_openapi_yaml_is_up_to_date() {
-    let generated_yaml = taskshed::http::openapi().to_yaml().expect("spec as YAML");
+    let generated_yaml = taskshed::harness::openapi()
+        .to_yaml()
+        .expect("spec as YAML");
     let committed: serde_yaml::Value =
         serde_yaml::from_str(&committed_text()).expect("openapi.yaml is YAML");
     let expected: serde_yaml::Value =

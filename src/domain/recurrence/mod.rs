@@ -20,16 +20,16 @@
 // Wired into the API and delivery by issue 15's integration.
 #![allow(dead_code)]
 
-pub mod bounds;
-pub mod catch_up;
-pub mod cron;
-pub mod dst;
-pub mod jitter;
-pub mod occurrence;
-pub mod preview;
-pub mod rule;
-pub mod task_schedule;
-pub mod zoned_cron;
+pub(crate) mod bounds;
+pub(crate) mod catch_up;
+pub(crate) mod cron;
+pub(crate) mod dst;
+pub(crate) mod jitter;
+pub(crate) mod occurrence;
+pub(crate) mod preview;
+pub(crate) mod rule;
+pub(crate) mod task_schedule;
+pub(crate) mod zoned_cron;
 
 #[cfg(test)]
 mod dst_tables;

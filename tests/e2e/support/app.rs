@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
-use taskshed::config::{Cli, Config};
+use taskshed::harness::{Cli, Config};
 use tokio_util::sync::CancellationToken;
 
 use super::database::fresh_database;
@@ -32,19 +32,19 @@ impl TestApp {
     /// Starts the API only (no delivery loop) on 127.0.0.1:0.
     pub async fn spawn() -> TestApp {
         let database_url = fresh_database().await;
-        let pool = taskshed::store::connect(&database_url, 8)
+        let pool = taskshed::harness::connect(&database_url, 8)
             .await
             .expect("pool");
-        taskshed::store::migrate(&pool).await.expect("migrate");
+        taskshed::harness::migrate(&pool).await.expect("migrate");
         let mut config = default_config();
         config.max_body_bytes = 1024 * 1024;
-        let state = taskshed::app::state(&config, pool.clone(), Arc::default());
+        let state = taskshed::harness::state(&config, pool.clone(), Arc::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = CancellationToken::new();
         let token = stop.clone();
         tokio::spawn(async move {
-            axum::serve(listener, taskshed::http::router(state))
+            axum::serve(listener, taskshed::harness::router(state))
                 .with_graceful_shutdown(async move { token.cancelled().await })
                 .await
                 .ok();

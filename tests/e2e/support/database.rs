@@ -9,7 +9,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
-use taskshed::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
+use taskshed::harness::{EmbeddedOptions, EmbeddedPostgres};
 
 struct Server {
     admin_url: String,

@@ -253,10 +253,10 @@ mod tests {
 
     #[tokio::test]
     async fn ledger_reads_pending_tasks_from_the_database() {
-        let pool = taskshed::store::connect(&fresh_database().await, 1)
+        let pool = taskshed::harness::connect(&fresh_database().await, 1)
             .await
             .expect("pool");
-        taskshed::store::migrate(&pool).await.expect("migrate");
+        taskshed::harness::migrate(&pool).await.expect("migrate");
         // Minimal rows: one waiting, one finished, so only the first counts as pending.
         sqlx::query(
             "insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs, status, finished_at) \

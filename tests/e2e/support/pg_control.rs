@@ -13,7 +13,7 @@
 //! point of the test.
 
 use std::path::PathBuf;
-use taskshed::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
+use taskshed::harness::{EmbeddedOptions, EmbeddedPostgres};
 
 /// A PostgreSQL server for one test. Dropping it stops the server (blocking briefly) and
 /// removes its data directory.

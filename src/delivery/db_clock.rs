@@ -1,0 +1,54 @@
+//! The database clock as this instance sees it: due times are on the database clock
+//! (instances may disagree), so every claim reads it, and this module keeps the two
+//! estimates made from those readings: the offset from the local wall clock (for
+//! "database now" when recording attempts and planning wake-ups) and the anchor that
+//! maps due times onto the local monotonic clock for the timer ([`super::clock_anchor`]).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::clock_anchor::{AnchorChooser, ClockAnchor};
+
+pub struct DbClock {
+    /// Database clock minus local clock, in microseconds, as of the last claim.
+    offset_us: AtomicI64,
+    anchors: Mutex<AnchorChooser>,
+    /// How far ahead of a claim its tasks may fire (the look-ahead).
+    horizon: Duration,
+}
+
+impl DbClock {
+    pub fn new(horizon: Duration) -> Self {
+        Self {
+            offset_us: AtomicI64::new(0),
+            anchors: Mutex::new(AnchorChooser::default()),
+            horizon,
+        }
+    }
+
+    /// The database clock, estimated from the local clock and the last claim's reading.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + TimeDelta::microseconds(self.offset_us.load(Ordering::Relaxed))
+    }
+
+    /// Takes the database clock read by a claim, answered or empty.
+    pub fn observe(&self, db_now: DateTime<Utc>) {
+        let offset = (db_now - Utc::now()).num_microseconds().unwrap_or(0);
+        self.offset_us.store(offset, Ordering::Relaxed);
+    }
+
+    /// The mapping from database time to local instants for the tasks of a claim read at
+    /// `db_now` whose answer arrived at `received` (never early, see `clock_anchor`).
+    pub fn anchor_for_claim(&self, received: Instant, db_now: DateTime<Utc>) -> ClockAnchor {
+        let sample = ClockAnchor {
+            local: received,
+            db: db_now,
+        };
+        self.anchors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .choose(sample, self.horizon)
+    }
+}
