@@ -48,6 +48,10 @@ pub use crate::store::tasks::{CreateOne, WriteOutcome};
 /// The bench's "claim+finish SQL alone" ceiling runs exactly this, to say how much of the
 /// end-to-end delivery rate the SQL leaves for everything else.
 pub use crate::delivery::dispatch::webhook_id;
+/// How the finisher records a batch PostgreSQL refuses as a whole: every known cause (a NUL
+/// in a receiver's answer) is sanitized before it gets there, so a test feeds it a poisoned
+/// batch directly.
+pub use crate::delivery::finisher::record_in_parts;
 pub use crate::delivery::settle::{settle, AttemptRecord};
 pub use crate::domain::attempt::AttemptOutcome;
 pub use crate::domain::retry::Decision;

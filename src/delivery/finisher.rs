@@ -99,7 +99,7 @@ fn drain(results: &mut mpsc::UnboundedReceiver<(FinishedAttempt, Slots)>, batch:
 /// once it is written (or given up).
 async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
     let Batch {
-        results: batch,
+        results: mut batch,
         slots,
     } = batch;
     let mut pause = Duration::from_millis(50);
@@ -109,12 +109,18 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
     loop {
         match finish_attempts(&engine.pool, &engine.config.instance, &batch).await {
             Ok(applied) => {
-                let superseded = batch.len() - applied.len();
-                for _ in 0..superseded {
-                    engine
-                        .metrics
-                        .delivery_finished(DeliveryOutcome::Superseded);
-                }
+                count_superseded(engine, batch.len() - applied.len());
+                break;
+            }
+            Err(error) if fails_deterministically(&error) => {
+                tracing::error!(%error, count = batch.len(), "PostgreSQL refuses a result of this batch; recording it in parts so the others are kept");
+                let (applied, written) = record_in_parts(
+                    &engine.pool,
+                    &engine.config.instance,
+                    std::mem::take(&mut batch),
+                )
+                .await;
+                count_superseded(engine, written - applied);
                 break;
             }
             Err(error) if !stop.is_cancelled() => {
@@ -133,4 +139,72 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         // Retries and next recurring slots may be due before the loop's planned wake-up.
         engine.poke.notify_one();
     }
+}
+
+fn count_superseded(engine: &DeliveryState, superseded: usize) {
+    for _ in 0..superseded {
+        engine
+            .metrics
+            .delivery_finished(DeliveryOutcome::Superseded);
+    }
+}
+
+/// Whether a failed finish would fail again with the same input: PostgreSQL refused the
+/// data itself (class 22, data exception; class 23, integrity violation), not the
+/// connection or the server's state. Retrying such a batch as a whole would block every
+/// result behind it forever (issue 12, problem 1).
+fn fails_deterministically(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.code().is_some_and(|code| code.starts_with("22") || code.starts_with("23")))
+}
+
+/// Records a batch that PostgreSQL refused as a whole, in halves, down to the single
+/// result it refuses; that one is recorded once more without the receiver's text (the
+/// only part of a result that comes from outside), and if even that is refused it is
+/// dropped with an error log — its lease then expires and the task is delivered again,
+/// which at-least-once allows. Transient errors on a part end the isolation the same way
+/// (the tasks concerned are re-delivered after their lease) rather than stall the
+/// finisher. Returns (results applied, results written).
+pub async fn record_in_parts(
+    pool: &sqlx::PgPool,
+    instance: &str,
+    batch: Vec<FinishedAttempt>,
+) -> (usize, usize) {
+    let (mut applied, mut written) = (0, 0);
+    let mut parts = vec![batch];
+    while let Some(mut part) = parts.pop() {
+        match finish_attempts(pool, instance, &part).await {
+            Ok(ids) => {
+                applied += ids.len();
+                written += part.len();
+            }
+            Err(error) if fails_deterministically(&error) && part.len() > 1 => {
+                let second = part.split_off(part.len() / 2);
+                parts.push(second);
+                parts.push(part);
+            }
+            Err(error) if fails_deterministically(&error) => {
+                let mut bare = part.remove(0);
+                tracing::error!(%error, task_id = %bare.task_id, "PostgreSQL refuses this result; recording it without the receiver's text");
+                bare.response_prefix = None;
+                bare.last_error = bare
+                    .last_error
+                    .as_ref()
+                    .map(|_| "the receiver's answer could not be recorded".to_owned());
+                match finish_attempts(pool, instance, std::slice::from_ref(&bare)).await {
+                    Ok(ids) => {
+                        applied += ids.len();
+                        written += 1;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, task_id = %bare.task_id, "could not record this result; the task will be delivered again after its lease")
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, count = part.len(), "recording part of a refused batch failed; those tasks will be delivered again after their lease");
+            }
+        }
+    }
+    (applied, written)
 }

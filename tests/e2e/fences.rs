@@ -1,5 +1,7 @@
-//! Fencing tokens (issue 12, problem 2): a claim lost in a database crash must not hand its
-//! token to the next claim, and a result is applied only by the instance holding the claim.
+//! Recording results safely (issue 12). Fencing tokens (problem 2): a claim lost in a
+//! database crash must not hand its token to the next claim, and a result is applied only
+//! by the instance holding the claim. A batch PostgreSQL refuses (problem 1) is recorded in
+//! parts, so one result never keeps the others from being recorded.
 //!
 //! The crash is emulated by putting the row back exactly as it was before the lost claim
 //! (`scheduled`, the old fence), which is what recovery leaves when a claim committed with
@@ -8,8 +10,8 @@
 use chrono::Utc;
 use std::time::Duration;
 use taskshed::harness::{
-    claim_due, connect, finish_attempts, migrate, settle, webhook_id, AttemptOutcome,
-    AttemptRecord, ClaimedTask, Decision,
+    claim_due, connect, finish_attempts, migrate, record_in_parts, settle, webhook_id,
+    AttemptOutcome, AttemptRecord, ClaimedTask, Decision,
 };
 
 use crate::support::database::fresh_database;
@@ -124,4 +126,78 @@ async fn only_the_claiming_instance_can_apply_a_result() {
     );
     assert_eq!(status(&pool).await, ("running".into(), Some("a".into())));
     assert!(finish_as(&pool, "a", &claimed).await);
+}
+
+/// A batch PostgreSQL refuses as a whole (here a NUL in one result's recorded text, which
+/// the sender never lets through any more) is recorded in parts: every other result is
+/// applied, and the refused one is recorded without the receiver's text (issue 12,
+/// problem 1: "isolate a batch that fails deterministically").
+#[tokio::test]
+async fn a_refused_result_does_not_keep_the_rest_of_its_batch_from_being_recorded() {
+    let pool = connect(&fresh_database().await, 4).await.expect("pool");
+    migrate(&pool).await.expect("migrate");
+    sqlx::query(
+        "insert into callbacks (name, url, timeout_us, max_attempts, initial_backoff_us, \
+           max_backoff_us, secret) \
+         values ('hook', 'http://127.0.0.1:9/hook', 10000000, 3, 1000000, 60000000, \
+           'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs) \
+         select 't' || g, 'hook', 'once', now() - interval '1 second', \
+           now() - interval '1 second', '{}' from generate_series(1, 5) g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let claim = claim_due(&pool, "a", 10, 0, LEASE_MARGIN_US).await.unwrap();
+    assert_eq!(claim.tasks.len(), 5);
+    let now = Utc::now();
+    let batch: Vec<_> = claim
+        .tasks
+        .iter()
+        .map(|task| {
+            let poisoned = task.task_id == "t3";
+            let outcome = AttemptOutcome {
+                status: Some(200),
+                error: None,
+                duration: Duration::from_millis(1),
+                response_prefix: Some(if poisoned { "ok\0binary" } else { "ok" }.into()),
+                retry_after: None,
+            };
+            settle(
+                task,
+                AttemptRecord {
+                    webhook_id: webhook_id(&task.occurrence),
+                    attempt: 1,
+                    started_at: now,
+                    outcome: &outcome,
+                },
+                Decision::Succeeded,
+                now,
+            )
+        })
+        .collect();
+    assert!(
+        finish_attempts(&pool, "a", &batch).await.is_err(),
+        "the batch as a whole is refused (otherwise this test proves nothing)"
+    );
+    let (applied, written) = record_in_parts(&pool, "a", batch).await;
+    assert_eq!((applied, written), (5, 5));
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "select t.task_id, t.status, a.response_prefix from tasks t \
+         join attempts a using (task_id) order by t.task_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for (task_id, status, prefix) in &rows {
+        assert_eq!(status, "succeeded", "{task_id}");
+        let expected = (task_id != "t3").then(|| "ok".to_owned());
+        assert_eq!(prefix, &expected, "{task_id}");
+    }
+    assert_eq!(rows.len(), 5);
 }
