@@ -2,10 +2,17 @@
 //! attempt cost ~5% of the delivery CPU. Entries are dropped when a `taskshed_callback`
 //! hint says the callback changed, and all of them when hints may have been missed; the
 //! claim loop's listener decides when, this module only owns the map.
+//!
+//! Hints are only hints: one sent while this instance's LISTEN connection was down (a
+//! PostgreSQL restart, a network blip) is lost. So every entry also expires after
+//! [`MAX_AGE`], which bounds how long a re-registered callback can go unnoticed — the API
+//! promises every instance uses a new registration within 2 s — at the cost of one lookup
+//! per callback name per second while it has deliveries.
 
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crate::domain::callback::Callback;
 
@@ -34,24 +41,41 @@ impl From<Result<Callback, String>> for Target {
     }
 }
 
-/// Resolved callbacks by name; `None` caches "not registered".
+/// How long a cached callback is used without reading it again: half the API's 2 s bound,
+/// so a registration read just before it changed is replaced in time.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// One cached lookup: the callback (`None`: not registered) and when it was read.
+struct Entry {
+    target: Option<Arc<Target>>,
+    read_at: Instant,
+}
+
+impl Entry {
+    fn is_fresh(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.read_at) < MAX_AGE
+    }
+}
+
+/// Resolved callbacks by name.
 #[derive(Default)]
 pub struct CallbackCache {
-    entries: Mutex<HashMap<String, Option<Arc<Target>>>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl CallbackCache {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Option<Arc<Target>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Loads the callbacks among `names` that are not cached yet.
+    /// Loads the callbacks among `names` that are not cached, or cached for too long.
     pub async fn resolve(&self, pool: &PgPool, names: &[String]) -> Result<(), sqlx::Error> {
+        let now = Instant::now();
         let missing: Vec<String> = {
             let cache = self.lock();
             names
                 .iter()
-                .filter(|n| !cache.contains_key(*n))
+                .filter(|n| !cache.get(*n).is_some_and(|e| e.is_fresh(now)))
                 .cloned()
                 .collect()
         };
@@ -59,23 +83,35 @@ impl CallbackCache {
             return Ok(());
         }
         let found = crate::store::deliveries::callback_targets(pool, &missing).await?;
-        let mut cache = self.lock();
-        for name in missing {
-            cache.entry(name).or_insert(None);
-        }
+        let mut fetched: HashMap<String, Option<Arc<Target>>> =
+            missing.into_iter().map(|name| (name, None)).collect();
         for (name, parsed) in found {
-            cache.insert(name, Some(Arc::new(Target::from(parsed))));
+            fetched.insert(name, Some(Arc::new(Target::from(parsed))));
+        }
+        let mut cache = self.lock();
+        for (name, target) in fetched {
+            // `now` (taken before the read), so the age never understates.
+            cache.insert(
+                name,
+                Entry {
+                    target,
+                    read_at: now,
+                },
+            );
         }
         Ok(())
     }
 
-    /// The callback named `name` as it is now; `None` if it is not registered.
+    /// The callback named `name` as it is now (at most [`MAX_AGE`] old); `None` if it is
+    /// not registered.
     pub async fn get(&self, pool: &PgPool, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
-        if let Some(cached) = self.lock().get(name) {
-            return Ok(cached.clone());
+        if let Some(entry) = self.lock().get(name) {
+            if entry.is_fresh(Instant::now()) {
+                return Ok(entry.target.clone());
+            }
         }
         self.resolve(pool, &[name.to_owned()]).await?;
-        Ok(self.lock().get(name).cloned().flatten())
+        Ok(self.lock().get(name).and_then(|e| e.target.clone()))
     }
 
     pub fn forget(&self, name: &str) {

@@ -234,34 +234,46 @@ async fn listen(
             continue;
         }
         loop {
+            // `try_recv`, not `recv`: `recv` reconnects silently after a lost connection,
+            // and hints sent meanwhile would be missed without anyone knowing. `Ok(None)`
+            // says the connection was lost (the next call reconnects and listens again).
             let notification = tokio::select! {
-                n = listener.recv() => n,
+                n = listener.try_recv() => n,
                 _ = shutdown.cancelled() => return,
             };
-            if let Ok(n) = &notification {
+            if let Ok(Some(n)) = &notification {
                 tracing::trace!(channel = n.channel(), payload = n.payload(), "hint");
             }
             match notification {
-                Ok(n) if n.channel() == WAKE_CHANNEL => {
+                Ok(Some(n)) if n.channel() == WAKE_CHANNEL => {
                     if let Ok(micros) = n.payload().parse() {
                         let _ = hints.send(Hint::DueAt(micros));
                     }
                 }
-                Ok(n) if n.channel() == CALLBACK_CHANNEL => {
+                Ok(Some(n)) if n.channel() == CALLBACK_CHANNEL => {
                     engine.callbacks.forget(n.payload());
                 }
-                Ok(_) => {
+                Ok(Some(_)) => {
                     let _ = hints.send(Hint::Revalidate);
                 }
+                Ok(None) => {
+                    tracing::warn!("LISTEN connection lost; reconnecting");
+                    hints_may_be_missed(&engine, &hints);
+                }
                 Err(error) => {
-                    tracing::warn!(%error, "LISTEN connection lost; reconnecting");
-                    // Something may have been missed while disconnected.
-                    engine.callbacks.forget_all();
-                    engine.poke.notify_one();
-                    let _ = hints.send(Hint::Revalidate);
+                    tracing::warn!(%error, "LISTEN connection failed; reconnecting");
+                    hints_may_be_missed(&engine, &hints);
                     break;
                 }
             }
         }
     }
+}
+
+/// After a lost LISTEN connection: whatever a missed hint would have said, act as if it
+/// had — drop every cached callback, look at the database now, re-check unsent claims.
+fn hints_may_be_missed(engine: &DeliveryState, hints: &mpsc::UnboundedSender<Hint>) {
+    engine.callbacks.forget_all();
+    engine.poke.notify_one();
+    let _ = hints.send(Hint::Revalidate);
 }

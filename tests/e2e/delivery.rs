@@ -513,3 +513,49 @@ async fn re_registering_a_callback_re_points_claimed_tasks() {
         "sent to the URL the callback no longer has"
     );
 }
+
+/// A re-registration whose hint never arrives (here: the row changed by SQL, which sends
+/// none — as when the LISTEN connection was down during a PostgreSQL restart) still
+/// reaches the delivering instance within the API's 2 s: cached callbacks expire after
+/// 1 s (issue 12, problem 5).
+#[tokio::test]
+async fn a_callback_change_without_a_hint_applies_within_two_seconds() {
+    let (db, server, receiver) = start(&[]).await;
+    let pool = pool(&db).await;
+    server
+        .api
+        .callback("hook", &receiver.url("/old"), json!({}))
+        .await;
+    let (_, now) = at(0);
+    server
+        .api
+        .create_task(json!({"callback": "hook", "task_id": "warm", "run_at": now}))
+        .await;
+    receiver.wait_for_task("warm", 1, SOON).await;
+    sqlx::query("update callbacks set url = $1 where name = 'hook'")
+        .bind(receiver.url("/new"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let changed = std::time::Instant::now();
+    // One task at a time until one goes to the new URL; the cache is what decides.
+    for i in 0.. {
+        let task_id = format!("probe-{i}");
+        let (_, now) = at(0);
+        server
+            .api
+            .create_task(json!({"callback": "hook", "task_id": task_id, "run_at": now}))
+            .await;
+        let got = receiver.wait_for_task(&task_id, 1, SOON).await;
+        if got[0].path == "/new" {
+            break;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(3),
+            "still delivering to the old URL {:?} after the change",
+            changed.elapsed()
+        );
+    }
+    let took = changed.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
