@@ -6,7 +6,7 @@ use clap::Parser;
 /// of TaskShed's CPU in glibc malloc/free (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use taskshed::config::{Cli, Command, LogFormat};
+use taskshed::config::{Cli, Command, KeysCommand, LogFormat};
 use tokio_util::sync::CancellationToken;
 
 fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
@@ -60,6 +60,7 @@ async fn main() -> std::process::ExitCode {
             .map(|yaml| print!("{yaml}"))
             .map_err(anyhow::Error::from),
         Command::Migrate => migrate(&cli.config).await,
+        Command::Keys(command) => keys(&cli.config, command).await,
         Command::Serve => {
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
@@ -80,4 +81,43 @@ async fn migrate(config: &taskshed::config::Config) -> anyhow::Result<()> {
     taskshed::store::migrate(&database.pool).await?;
     tracing::info!("migrations applied");
     database.close().await
+}
+
+/// `taskshed keys create`: the same checks and table as `POST /v1/keys`.
+async fn keys(config: &taskshed::config::Config, command: KeysCommand) -> anyhow::Result<()> {
+    let KeysCommand::Create {
+        name,
+        scopes,
+        expires_at,
+    } = command;
+    let database = taskshed::app::Database::open(config).await?;
+    taskshed::store::migrate(&database.pool).await?;
+    let request = taskshed::http::keys::CreateKeyRequest {
+        name,
+        scopes,
+        expires_at,
+    };
+    let created = taskshed::http::keys::create_key(&database.pool, request).await;
+    database.close().await?;
+    let created = created.map_err(|e| {
+        let problem = e.to_problem();
+        let fields: Vec<String> = problem
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
+        match fields.as_slice() {
+            [] => anyhow::anyhow!("{}", problem.detail),
+            _ => anyhow::anyhow!("{}", fields.join("; ")),
+        }
+    })?;
+    // The key alone on stdout, so `KEY=$(taskshed keys create …)` works; the rest on stderr.
+    println!("{}", created.key);
+    eprintln!(
+        "created key {} ({}) with scopes {}; it is shown only now",
+        created.info.id,
+        created.info.name,
+        created.info.scopes.join(", ")
+    );
+    Ok(())
 }

@@ -1,10 +1,13 @@
 //! The HTTP API: routes and their OpenAPI description are registered together, so the
 //! spec is generated from the handlers themselves.
 
+pub mod auth;
 pub mod callback_dto;
 pub mod callbacks;
 mod console;
 pub mod json;
+pub mod key_cache;
+pub mod keys;
 pub mod ops;
 pub mod pagination;
 pub mod request_log;
@@ -37,6 +40,8 @@ pub struct AppState {
     pub creates: CreateBatcher,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    /// Access control: settings and the key cache (see [`auth`]).
+    pub auth: Arc<auth::Auth>,
 }
 
 #[derive(OpenApi)]
@@ -53,10 +58,71 @@ pub struct AppState {
         (name = "tasks", description = "Create, read, change, pause, resume and delete tasks."),
         (name = "callbacks", description = "Named webhook endpoints that tasks are delivered to."),
         (name = "operations", description = "Health, readiness and metrics."),
+        (name = "keys", description = "API keys (scope `admin`)."),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerScheme)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the API keys use.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key, `tsk_…`, as `Authorization: Bearer <key>`. Needed once \
+                         any key exists; each operation names the scope it needs.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Marks every operation that needs a scope, from the same table the middleware
+/// enforces ([`auth::ROUTES`]): its security requirement, its 401/403 answers, and a
+/// sentence naming the scope.
+fn describe_access(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::IntoResponses;
+    let auth_responses = responses::AuthErrors::responses();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            (axum::http::Method::GET, &mut item.get),
+            (axum::http::Method::POST, &mut item.post),
+            (axum::http::Method::PUT, &mut item.put),
+            (axum::http::Method::PATCH, &mut item.patch),
+            (axum::http::Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let crate::domain::api_key::Required::Scope(scope) = auth::required(&method, path)
+            else {
+                continue;
+            };
+            operation.security = Some(vec![SecurityRequirement::new::<_, _, &str>("bearer", [])]);
+            for (status, response) in &auth_responses {
+                operation
+                    .responses
+                    .responses
+                    .insert(status.clone(), response.clone());
+            }
+            let note = format!("Needs an API key with the `{scope}` scope (or one implying it).");
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
+                _ => note,
+            });
+        }
+    }
+}
 
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -83,19 +149,22 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(keys::post_key, keys::list_keys))
+        .routes(routes!(keys::delete_key))
 }
 
 /// The OpenAPI document, as generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_routes().split_for_parts().1;
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    describe_access(&mut doc);
     doc
 }
 
 /// Valid task ids that are also static segments under `/v1/tasks/`. The router prefers a
 /// static segment, so without [`shadowed_task_routes`] a task with one of these ids could
 /// be created but `GET`/`PATCH`/`DELETE /v1/tasks/{task_id}` would answer 405.
-const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
+pub(crate) const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
     ["batch", "execution-times", "pause", "resume", "delete"];
 
 /// Adds the by-id methods to the static `/v1/tasks/<segment>` paths that shadow task ids.
@@ -135,6 +204,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        // Inside the request log, so refused requests are logged and counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_log::observe,
@@ -149,6 +223,10 @@ pub fn operations_router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce,
+        ))
         .with_state(state)
 }
 

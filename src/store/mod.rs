@@ -1,6 +1,7 @@
 //! All SQL lives here, and nothing else does. Functions are named for what they do to the
 //! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
 
+pub mod api_keys;
 pub mod attempts;
 pub mod backlog;
 pub mod callbacks;
