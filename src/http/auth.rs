@@ -192,6 +192,64 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     next.run(request).await
 }
 
+/// Declares the `bearer` security scheme the API keys use.
+pub struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key, `tsk_…`, as `Authorization: Bearer <key>`. Needed once \
+                         any key exists; each operation names the scope it needs.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Marks every operation that needs a scope, from the same table the middleware
+/// enforces ([`ROUTES`]): its security requirement, its 401/403 answers, and a
+/// sentence naming the scope.
+pub fn describe_access(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::IntoResponses;
+    let auth_responses = super::responses::AuthErrors::responses();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            (axum::http::Method::GET, &mut item.get),
+            (axum::http::Method::POST, &mut item.post),
+            (axum::http::Method::PUT, &mut item.put),
+            (axum::http::Method::PATCH, &mut item.patch),
+            (axum::http::Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let crate::domain::api_key::Required::Scope(scope) = required(&method, path) else {
+                continue;
+            };
+            operation.security = Some(vec![SecurityRequirement::new::<_, _, &str>("bearer", [])]);
+            for (status, response) in &auth_responses {
+                operation
+                    .responses
+                    .responses
+                    .insert(status.clone(), response.clone());
+            }
+            let note = format!("Needs an API key with the `{scope}` scope (or one implying it).");
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
+                _ => note,
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

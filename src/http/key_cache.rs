@@ -137,21 +137,25 @@ impl KeyCache {
                 scopes: live.scopes.into(),
                 expires_at: live.expires_at,
             });
-        let mut memory = self.memory.lock().expect("lock");
+        let mut guard = self.memory.lock().expect("lock");
+        let memory = &mut *guard;
         if memory.entries >= MAX_ENTRIES {
             memory.buckets.clear();
             memory.entries = 0;
         }
-        let entries = memory.buckets.entry(bucket(digest)).or_default();
-        let before = entries.len();
-        entries.retain(|e| !e.digest.matches(digest));
-        entries.push(Entry {
+        let entry = Entry {
             digest: *digest,
             key: key.clone(),
             fetched,
-        });
-        let grown = entries.len() - before.min(entries.len());
-        memory.entries += grown;
+        };
+        let bucket = memory.buckets.entry(bucket(digest)).or_default();
+        match bucket.iter().position(|e| e.digest.matches(digest)) {
+            Some(i) => bucket[i] = entry,
+            None => {
+                bucket.push(entry);
+                memory.entries += 1;
+            }
+        }
         Ok(key)
     }
 }

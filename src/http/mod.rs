@@ -31,6 +31,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::create_batcher::CreateBatcher;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use auth::BearerScheme;
 
 /// Everything a handler needs.
 #[derive(Clone)]
@@ -65,65 +66,6 @@ pub struct AppState {
 )]
 struct ApiDoc;
 
-/// Declares the `bearer` security scheme the API keys use.
-struct BearerScheme;
-
-impl utoipa::Modify for BearerScheme {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "An API key, `tsk_…`, as `Authorization: Bearer <key>`. Needed once \
-                         any key exists; each operation names the scope it needs.",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
-
-/// Marks every operation that needs a scope, from the same table the middleware
-/// enforces ([`auth::ROUTES`]): its security requirement, its 401/403 answers, and a
-/// sentence naming the scope.
-fn describe_access(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::security::SecurityRequirement;
-    use utoipa::IntoResponses;
-    let auth_responses = responses::AuthErrors::responses();
-    for (path, item) in doc.paths.paths.iter_mut() {
-        let operations = [
-            (axum::http::Method::GET, &mut item.get),
-            (axum::http::Method::POST, &mut item.post),
-            (axum::http::Method::PUT, &mut item.put),
-            (axum::http::Method::PATCH, &mut item.patch),
-            (axum::http::Method::DELETE, &mut item.delete),
-        ];
-        for (method, operation) in operations {
-            let Some(operation) = operation else { continue };
-            let crate::domain::api_key::Required::Scope(scope) = auth::required(&method, path)
-            else {
-                continue;
-            };
-            operation.security = Some(vec![SecurityRequirement::new::<_, _, &str>("bearer", [])]);
-            for (status, response) in &auth_responses {
-                operation
-                    .responses
-                    .responses
-                    .insert(status.clone(), response.clone());
-            }
-            let note = format!("Needs an API key with the `{scope}` scope (or one implying it).");
-            operation.description = Some(match operation.description.take() {
-                Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
-                _ => note,
-            });
-        }
-    }
-}
-
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(tasks::create_task, tasks::list_tasks))
@@ -157,7 +99,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_routes().split_for_parts().1;
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    describe_access(&mut doc);
+    auth::describe_access(&mut doc);
     doc
 }
 

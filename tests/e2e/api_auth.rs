@@ -620,3 +620,36 @@ async fn keys_create_prints_a_working_key_once() {
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:#?}");
 }
+
+/// `last_used_at` is recorded without a write per request: a few seconds late, in batches.
+#[tokio::test]
+async fn last_used_at_is_recorded_in_batches() {
+    let app = TestApp::spawn().await;
+    let admin = create_key(&app.base, None, "admin", &["admin"]).await;
+    let list = get(&app.base, "/v1/keys", Some(&admin)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    for _ in 0..20 {
+        assert_eq!(
+            get(&app.base, "/v1/tasks", Some(&admin)).await.status,
+            StatusCode::OK
+        );
+    }
+    let pool = app.pool.clone();
+    wait_until(Duration::from_secs(15), "last_used_at recorded", || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "select last_used_at is not null from api_keys where name = 'admin'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    })
+    .await;
+    let list = get(&app.base, "/v1/keys", Some(&admin)).await;
+    assert!(
+        list.body["keys"][0]["last_used_at"].is_string(),
+        "{list:#?}"
+    );
+}
