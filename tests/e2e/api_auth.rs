@@ -653,3 +653,26 @@ async fn last_used_at_is_recorded_in_batches() {
         "{list:#?}"
     );
 }
+
+/// A `--role worker` process serves only operations; `/metrics` needs `read` there too.
+#[tokio::test]
+async fn a_worker_enforces_metrics_too() {
+    let database = fresh_database().await;
+    let admin = taskshed_key();
+    let env = [
+        ("TASKSHED_ADMIN_KEY", admin.as_str()),
+        ("TASKSHED_ROLE", "worker"),
+    ];
+    let worker = Server::start(&database, "auth-worker", &env).await;
+    get(&worker.base, "/metrics", None)
+        .await
+        .assert_unauthorized();
+    assert_eq!(
+        get(&worker.base, "/metrics", Some(&admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&worker.base, "/healthz", None).await.status,
+        StatusCode::OK
+    );
+}
