@@ -56,6 +56,10 @@ USER 10001:10001
 WORKDIR /var/lib/taskshed
 
 # Listen on all interfaces inside the container (the binary's default is loopback only).
+# Listening beyond loopback, TaskShed refuses to start while no API key exists: give it one
+# with TASKSHED_ADMIN_KEY=tsk_… (installed with scope `admin` at start; README, "Security"),
+# or run `taskshed keys create` against the database first. TASKSHED_INSECURE_NO_AUTH=1
+# serves without keys; only behind something else that authenticates.
 ENV TASKSHED_LISTEN=0.0.0.0:8080
 EXPOSE 8080
 

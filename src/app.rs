@@ -56,9 +56,14 @@ impl Database {
 pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
     AppState {
         creates: CreateBatcher::start(pool.clone()),
-        pool,
         metrics,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
+        auth: Arc::new(crate::http::auth::Auth {
+            loopback: config.listen.ip().is_loopback(),
+            insecure_no_auth: config.insecure_no_auth,
+            keys: crate::http::key_cache::KeyCache::start(pool.clone()),
+        }),
+        pool,
     }
 }
 
@@ -67,6 +72,7 @@ pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let database = Database::open(&config).await?;
     crate::store::migrate(&database.pool).await?;
+    check_access(&config, &database.pool).await?;
     let metrics = Arc::new(Metrics::default());
     let listener = TcpListener::bind(config.listen)
         .await
@@ -112,6 +118,46 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     }
     served.context("the HTTP server failed")?;
     database.close().await
+}
+
+/// Start-up rules of API.md "When it is enforced": installs `--admin-key`, then refuses to
+/// serve beyond loopback without a key (unless `--insecure-no-auth`), and says so once
+/// when auth is off.
+async fn check_access(config: &Config, pool: &PgPool) -> anyhow::Result<()> {
+    use crate::domain::api_key::ApiKey;
+    if let Some(text) = &config.admin_key {
+        let key = ApiKey::parse(text).map_err(|e| anyhow::anyhow!("--admin-key: {e}"))?;
+        let id = crate::domain::ids::random_uuid_hex();
+        crate::store::api_keys::ensure_admin_key(pool, &id, &key.digest())
+            .await
+            .context("could not install --admin-key")?;
+    }
+    if crate::store::api_keys::any_live_key(pool).await? {
+        tracing::info!("auth is on: API keys exist");
+        return Ok(());
+    }
+    if config.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %config.listen,
+            "auth is off: no API key exists, so the API is open to this machine only \
+             (create one with `taskshed keys create` or POST /v1/keys)"
+        );
+    } else if config.insecure_no_auth {
+        tracing::warn!(
+            listen = %config.listen,
+            "auth is off: no API key exists and --insecure-no-auth lets anyone who reaches \
+             this address use the API"
+        );
+    } else {
+        anyhow::bail!(
+            "refusing to listen on {} without an API key: anyone who reaches it could \
+             read and change every task and callback. Give --admin-key \
+             (TASKSHED_ADMIN_KEY), create a key with `taskshed keys create`, listen on \
+             127.0.0.1, or pass --insecure-no-auth (TASKSHED_INSECURE_NO_AUTH=1)",
+            config.listen
+        );
+    }
+    Ok(())
 }
 
 /// The delivery engine's settings from the configuration.

@@ -25,6 +25,25 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Manage API keys directly in the database.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key and print it (the only time it is shown).
+    Create {
+        /// Who or what the key is for.
+        #[arg(long)]
+        name: String,
+        /// A scope the key holds: read, tasks, callbacks or admin (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// When the key stops working (RFC 3339, e.g. 2027-01-01T00:00:00Z).
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
 }
 
 /// Which parts of TaskShed this process runs.
@@ -72,6 +91,18 @@ pub struct Config {
     /// Address the HTTP API listens on.
     #[arg(long, env = "TASKSHED_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Serve without API keys on a non-loopback address. Without it, a process that would
+    /// listen beyond loopback refuses to start while no key exists.
+    /// (The variable takes `1`/`0` as well as `true`/`false`.)
+    #[arg(long, env = "TASKSHED_INSECURE_NO_AUTH", value_parser = clap::builder::BoolishValueParser::new())]
+    pub insecure_no_auth: bool,
+
+    /// An API key (`tsk_…`) made sure to exist, live, with scope `admin`, at start-up
+    /// (for compose files and orchestrators). Generate one with `taskshed keys create`
+    /// or any 32+ random bytes in base62 after `tsk_`.
+    #[arg(long, env = "TASKSHED_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
 
     /// What this process runs: the API, the delivery loop, or both.
     #[arg(long, env = "TASKSHED_ROLE", value_enum, default_value = "all")]
@@ -166,6 +197,10 @@ impl Config {
         }
         if self.retention.as_micros() <= 0 {
             return Err("--retention must be greater than zero".into());
+        }
+        if let Some(key) = &self.admin_key {
+            crate::domain::api_key::ApiKey::parse(key)
+                .map_err(|e| format!("--admin-key / TASKSHED_ADMIN_KEY: {e}"))?;
         }
         if let Some(id) = &self.instance_id {
             crate::domain::ids::Id::parse(id).map_err(|m| format!("--instance-id {m}"))?;

@@ -39,12 +39,14 @@ pub(crate) mod encryption_key_file;
 pub(crate) mod error;
 pub mod harness;
 pub(crate) mod http;
+pub(crate) mod keys_command;
 pub(crate) mod metrics;
 pub(crate) mod store;
 
 /// The binary's entry points: parse the command line, print the OpenAPI description,
-/// migrate, or run the service until shutdown.
+/// migrate, create an API key, or run the service until shutdown.
 pub use app::{run, Database};
 pub use config::{Cli, Command, Config, LogFormat};
 pub use http::openapi;
+pub use keys_command::keys;
 pub use store::migrate;

@@ -150,6 +150,9 @@ impl Service {
             .stdout(log.try_clone()?)
             .stderr(log)
             .kill_on_drop(true);
+        if let Some(key) = crate::load::api_key() {
+            cmd.env("TASKSHED_ADMIN_KEY", key);
+        }
         for (k, v) in extra {
             cmd.env(k, v);
         }

@@ -10,8 +10,29 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// `BENCH_API_KEY`: when set, the bench starts TaskShed with it as `TASKSHED_ADMIN_KEY`
+/// (so auth is enforced) and every request carries it, to measure what key checking costs.
+pub fn api_key() -> Option<String> {
+    std::env::var("BENCH_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty())
+}
+
+/// `Authorization: Bearer <BENCH_API_KEY>`, or nothing.
+fn auth_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = api_key() {
+        let value = format!("Bearer {key}")
+            .parse()
+            .expect("BENCH_API_KEY is header-safe");
+        headers.insert(axum::http::header::AUTHORIZATION, value);
+    }
+    headers
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
+        .default_headers(auth_headers())
         .no_proxy()
         .pool_max_idle_per_host(512)
         .tcp_nodelay(true)
@@ -97,8 +118,13 @@ async fn drive_with(
     source: Arc<dyn Fn() -> Option<Bytes> + Send + Sync>,
     concurrency: usize,
     duration: Option<Duration>,
-    headers: HeaderMap,
+    mut headers: HeaderMap,
 ) -> Driven {
+    for (name, value) in &auth_headers() {
+        if !headers.contains_key(name) {
+            headers.insert(name, value.clone());
+        }
+    }
     let uri: Uri = url.parse().expect("a valid load URL");
     let authority = uri.authority().expect("a URL with a host").clone();
     let start = Instant::now();

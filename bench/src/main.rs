@@ -14,7 +14,9 @@
 //! `idle` (S4, S5 idle), `ceilings`, `peers` (Python TaskShed 0.10 on Redis through S1–S3,
 //! after ours, with the ratios the goals set: see `peers.rs`), or `all`. TaskShed tuning variables
 //! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
-//! the environment pass through to the `taskshed` process.
+//! the environment pass through to the `taskshed` process. `BENCH_API_KEY=tsk_…` starts
+//! TaskShed with that key as `TASKSHED_ADMIN_KEY` (auth enforced) and sends it on every
+//! request: run `insert` with and without it to measure what key checking costs.
 //!
 //! Results: the table on stdout, and `<out>/results.json`, `<out>/results.md` and SVG
 //! charts in `<out>` (default `bench/results/`).

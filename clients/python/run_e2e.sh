@@ -49,6 +49,10 @@ else
   log "using an embedded PostgreSQL in $data_dir"
 fi
 
+# Run with auth enforced, as deployed: an admin key installed at start (--admin-key), which
+# the test sends as a bearer token.
+api_key="$("$venv/bin/python" -c 'import secrets, string; a = string.digits + string.ascii_letters; print("tsk_" + "".join(secrets.choice(a) for _ in range(43)))')"
+
 service_pid=""
 cleanup() {
   local status=$?
@@ -68,7 +72,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-TASKSHED_LOG="${TASKSHED_LOG:-info}" "$TASKSHED_BIN" "${args[@]}" serve >"$service_log" 2>&1 &
+TASKSHED_ADMIN_KEY="$api_key" TASKSHED_LOG="${TASKSHED_LOG:-info}" "$TASKSHED_BIN" "${args[@]}" serve >"$service_log" 2>&1 &
 service_pid=$!
 
 url="http://127.0.0.1:$port"
@@ -95,7 +99,7 @@ if [[ -z "$ready" ]]; then
 fi
 
 set +e
-TASKSHED_URL="$url" "$venv/bin/python" -m pytest --rootdir "$here" -p no:cacheprovider \
+TASKSHED_URL="$url" TASKSHED_API_KEY="$api_key" "$venv/bin/python" -m pytest --rootdir "$here" -p no:cacheprovider \
   "$here/test_sdk_e2e.py" "$@"
 status=$?
 set -e

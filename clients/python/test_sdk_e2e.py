@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
-from taskshed_client import Client
+from taskshed_client import AuthenticatedClient, Client
 from taskshed_client.api.callbacks import delete_callback, register_callback
 from taskshed_client.api.operations import readyz
 from taskshed_client.api.tasks import (
@@ -140,6 +140,15 @@ def client() -> Iterator[Client]:
     url = os.environ.get("TASKSHED_URL")
     if not url:
         pytest.skip("set TASKSHED_URL to a running TaskShed (or use run_e2e.sh)")
+    # run_e2e.sh starts TaskShed with an admin key, so auth is enforced as in production.
+    key = os.environ.get("TASKSHED_API_KEY")
+    if key:
+        with AuthenticatedClient(
+            base_url=url, token=key, raise_on_unexpected_status=True, timeout=10.0
+        ) as client:
+            wait_for("/readyz", lambda: readyz.sync_detailed(client=client).status_code == 200)
+            yield client
+        return
     with Client(base_url=url, raise_on_unexpected_status=True, timeout=10.0) as client:
         wait_for("/readyz", lambda: readyz.sync_detailed(client=client).status_code == 200)
         yield client

@@ -1,10 +1,13 @@
 //! The HTTP API: routes and their OpenAPI description are registered together, so the
 //! spec is generated from the handlers themselves.
 
+pub(crate) mod auth;
 pub(crate) mod callback_dto;
 pub(crate) mod callbacks;
 mod console;
 pub(crate) mod json;
+pub(crate) mod key_cache;
+pub(crate) mod keys;
 pub(crate) mod ops;
 pub(crate) mod pagination;
 pub(crate) mod request_log;
@@ -28,6 +31,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::create_batcher::CreateBatcher;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use auth::BearerScheme;
 
 /// Everything a handler needs.
 #[derive(Clone)]
@@ -37,6 +41,8 @@ pub struct AppState {
     pub creates: CreateBatcher,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    /// Access control: settings and the key cache (see [`auth`]).
+    pub auth: Arc<auth::Auth>,
 }
 
 #[derive(OpenApi)]
@@ -53,8 +59,10 @@ pub struct AppState {
         (name = "tasks", description = "Create, read, change, pause, resume and delete tasks."),
         (name = "callbacks", description = "Named webhook endpoints that tasks are delivered to."),
         (name = "operations", description = "Health, readiness and metrics."),
+        (name = "keys", description = "API keys (scope `admin`)."),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerScheme)
 )]
 struct ApiDoc;
 
@@ -83,19 +91,22 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(keys::post_key, keys::list_keys))
+        .routes(routes!(keys::delete_key))
 }
 
 /// The OpenAPI document, as generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_routes().split_for_parts().1;
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    auth::describe_access(&mut doc);
     doc
 }
 
 /// Valid task ids that are also static segments under `/v1/tasks/`. The router prefers a
 /// static segment, so without [`shadowed_task_routes`] a task with one of these ids could
 /// be created but `GET`/`PATCH`/`DELETE /v1/tasks/{task_id}` would answer 405.
-const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
+pub(crate) const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
     ["batch", "execution-times", "pause", "resume", "delete"];
 
 /// Adds the by-id methods to the static `/v1/tasks/<segment>` paths that shadow task ids.
@@ -135,6 +146,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        // Inside the request log, so refused requests are logged and counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_log::observe,
@@ -149,6 +165,10 @@ pub fn operations_router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce,
+        ))
         .with_state(state)
 }
 

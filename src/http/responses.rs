@@ -30,3 +30,18 @@ pub enum ServerErrors {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
+
+/// The answers of access control (see `http::auth`), added to every operation that needs
+/// a scope when the OpenAPI document is generated.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // Describes responses only; the middleware answers with `ApiError`.
+pub enum AuthErrors {
+    /// `unauthorized`: no key, or a malformed, unknown, expired or revoked key; the answer
+    /// carries `WWW-Authenticate: Bearer`.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// `forbidden`: the key lacks the scope this operation needs (`detail` names it);
+    /// `forbidden_host`: auth is off and the request's `Host` is not a loopback name.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}

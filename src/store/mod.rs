@@ -1,6 +1,7 @@
 //! All SQL lives here, and nothing else does. Functions are named for what they do to the
 //! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
 
+pub(crate) mod api_keys;
 pub(crate) mod attempts;
 pub(crate) mod backlog;
 pub(crate) mod callbacks;

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod api_auth;
 mod api_callbacks;
 mod api_errors;
 mod api_tasks;

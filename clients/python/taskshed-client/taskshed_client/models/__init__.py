@@ -1,6 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .affected_response import AffectedResponse
+from .api_key_info import ApiKeyInfo
 from .attempt import Attempt
 from .attempt_outcome import AttemptOutcome
 from .attempt_page import AttemptPage
@@ -11,13 +12,16 @@ from .batch_result import BatchResult
 from .callback import Callback
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
+from .create_key_request import CreateKeyRequest
 from .create_task_request import CreateTaskRequest
+from .created_key import CreatedKey
 from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
 from .field_error import FieldError
 from .headers import Headers
 from .health import Health
+from .key_page import KeyPage
 from .kwargs import Kwargs
 from .patch_task_request import PatchTaskRequest
 from .problem import Problem
@@ -33,6 +37,7 @@ from .task_status import TaskStatus
 
 __all__ = (
     "AffectedResponse",
+    "ApiKeyInfo",
     "Attempt",
     "AttemptOutcome",
     "AttemptPage",
@@ -43,6 +48,8 @@ __all__ = (
     "Callback",
     "CallbackPage",
     "CallbackSpec",
+    "CreatedKey",
+    "CreateKeyRequest",
     "CreateTaskRequest",
     "ExecutionTimesRequest",
     "ExecutionTimesResponse",
@@ -50,6 +57,7 @@ __all__ = (
     "FieldError",
     "Headers",
     "Health",
+    "KeyPage",
     "Kwargs",
     "PatchTaskRequest",
     "Problem",

@@ -29,6 +29,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_204 = cast(Any, None)
         return response_204
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -72,9 +82,11 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+
+     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -101,9 +113,11 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+
+     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -125,9 +139,11 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+
+     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -152,9 +168,11 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+
+     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):

@@ -31,6 +31,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -69,9 +79,11 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Callback | Problem]:
     """Get one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -98,9 +110,11 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Callback | Problem | None:
     """Get one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -122,9 +136,11 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Callback | Problem]:
     """Get one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -149,9 +165,11 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Callback | Problem | None:
     """Get one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):

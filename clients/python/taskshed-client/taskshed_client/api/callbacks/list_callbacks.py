@@ -39,6 +39,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -73,11 +83,13 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
     """List callbacks, in name order.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         limit (int | Unset):
@@ -105,11 +117,13 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
     """List callbacks, in name order.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         limit (int | Unset):
@@ -132,11 +146,13 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
     """List callbacks, in name order.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         limit (int | Unset):
@@ -162,11 +178,13 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
     """List callbacks, in name order.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         limit (int | Unset):

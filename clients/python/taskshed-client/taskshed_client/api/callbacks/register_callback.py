@@ -50,6 +50,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -93,13 +103,15 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CallbackSpec,
 ) -> Response[Callback | Problem]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
     applies to them at once. The answer includes the signing secret.
+
+    Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -131,13 +143,15 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CallbackSpec,
 ) -> Callback | Problem | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
     applies to them at once. The answer includes the signing secret.
+
+    Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -164,13 +178,15 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CallbackSpec,
 ) -> Response[Callback | Problem]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
     applies to them at once. The answer includes the signing secret.
+
+    Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):
@@ -200,13 +216,15 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CallbackSpec,
 ) -> Callback | Problem | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
     applies to them at once. The answer includes the signing secret.
+
+    Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
         name (str):

@@ -46,6 +46,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
@@ -93,13 +103,15 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CreateTaskRequest,
 ) -> Response[Problem | Task]:
     """Create one task (TaskShed's `add_task`).
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (CreateTaskRequest): Body of `POST /v1/tasks`: a task plus what to do if its id
@@ -128,13 +140,15 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CreateTaskRequest,
 ) -> Problem | Task | None:
     """Create one task (TaskShed's `add_task`).
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (CreateTaskRequest): Body of `POST /v1/tasks`: a task plus what to do if its id
@@ -158,13 +172,15 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CreateTaskRequest,
 ) -> Response[Problem | Task]:
     """Create one task (TaskShed's `add_task`).
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (CreateTaskRequest): Body of `POST /v1/tasks`: a task plus what to do if its id
@@ -191,13 +207,15 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CreateTaskRequest,
 ) -> Problem | Task | None:
     """Create one task (TaskShed's `add_task`).
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (CreateTaskRequest): Body of `POST /v1/tasks`: a task plus what to do if its id

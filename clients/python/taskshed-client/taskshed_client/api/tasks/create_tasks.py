@@ -43,6 +43,16 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -87,7 +97,7 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: BatchCreateRequest,
 ) -> Response[BatchCreateResponse | Problem]:
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
@@ -95,6 +105,8 @@ def sync_detailed(
      All tasks are valid and written, or none is (the 422 names the item, e.g.
     `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
@@ -120,7 +132,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: BatchCreateRequest,
 ) -> BatchCreateResponse | Problem | None:
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
@@ -128,6 +140,8 @@ def sync(
      All tasks are valid and written, or none is (the 422 names the item, e.g.
     `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
@@ -148,7 +162,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: BatchCreateRequest,
 ) -> Response[BatchCreateResponse | Problem]:
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
@@ -156,6 +170,8 @@ async def asyncio_detailed(
      All tasks are valid and written, or none is (the 422 names the item, e.g.
     `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.
@@ -179,7 +195,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: BatchCreateRequest,
 ) -> BatchCreateResponse | Problem | None:
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
@@ -187,6 +203,8 @@ async def asyncio(
      All tasks are valid and written, or none is (the 422 names the item, e.g.
     `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (BatchCreateRequest): Body of `POST /v1/tasks/batch`.

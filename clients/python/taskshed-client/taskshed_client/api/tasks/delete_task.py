@@ -29,6 +29,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_204 = cast(Any, None)
         return response_204
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -67,9 +77,11 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Delete one task, with its attempt history.
+
+     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -96,9 +108,11 @@ def sync_detailed(
 def sync(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Delete one task, with its attempt history.
+
+     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -120,9 +134,11 @@ def sync(
 async def asyncio_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Delete one task, with its attempt history.
+
+     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -147,9 +163,11 @@ async def asyncio_detailed(
 async def asyncio(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Delete one task, with its attempt history.
+
+     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):

@@ -43,6 +43,16 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -87,13 +97,15 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> Response[AffectedResponse | Problem]:
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
     happens.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -120,13 +132,15 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> AffectedResponse | Problem | None:
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
     happens.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -148,13 +162,15 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> Response[AffectedResponse | Problem]:
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
     happens.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -179,13 +195,15 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> AffectedResponse | Problem | None:
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
     happens.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':

@@ -43,6 +43,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -83,11 +93,13 @@ def _build_response(
 def sync_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[AttemptPage | Problem]:
     """A task's delivery history, newest first.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -118,11 +130,13 @@ def sync_detailed(
 def sync(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> AttemptPage | Problem | None:
     """A task's delivery history, newest first.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -148,11 +162,13 @@ def sync(
 async def asyncio_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[AttemptPage | Problem]:
     """A task's delivery history, newest first.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -181,11 +197,13 @@ async def asyncio_detailed(
 async def asyncio(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> AttemptPage | Problem | None:
     """A task's delivery history, newest first.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (str):

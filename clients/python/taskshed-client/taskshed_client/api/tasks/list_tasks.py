@@ -63,6 +63,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -95,7 +105,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     task_id: list[str] | Unset = UNSET,
     group_id: str | Unset = UNSET,
     status: TaskStatus | Unset = UNSET,
@@ -109,6 +119,8 @@ def sync_detailed(
      With `task_id` (repeatable) returns those tasks, leaving out unknown ids; with
     `group_id` the group's tasks; without either, all tasks. `status`, `callback` and
     `paused` filter further. Ordered by `task_id`, paginated with `limit` and `cursor`.
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (list[str] | Unset):
@@ -147,7 +159,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     task_id: list[str] | Unset = UNSET,
     group_id: str | Unset = UNSET,
     status: TaskStatus | Unset = UNSET,
@@ -161,6 +173,8 @@ def sync(
      With `task_id` (repeatable) returns those tasks, leaving out unknown ids; with
     `group_id` the group's tasks; without either, all tasks. `status`, `callback` and
     `paused` filter further. Ordered by `task_id`, paginated with `limit` and `cursor`.
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (list[str] | Unset):
@@ -194,7 +208,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     task_id: list[str] | Unset = UNSET,
     group_id: str | Unset = UNSET,
     status: TaskStatus | Unset = UNSET,
@@ -208,6 +222,8 @@ async def asyncio_detailed(
      With `task_id` (repeatable) returns those tasks, leaving out unknown ids; with
     `group_id` the group's tasks; without either, all tasks. `status`, `callback` and
     `paused` filter further. Ordered by `task_id`, paginated with `limit` and `cursor`.
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (list[str] | Unset):
@@ -244,7 +260,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     task_id: list[str] | Unset = UNSET,
     group_id: str | Unset = UNSET,
     status: TaskStatus | Unset = UNSET,
@@ -258,6 +274,8 @@ async def asyncio(
      With `task_id` (repeatable) returns those tasks, leaving out unknown ids; with
     `group_id` the group's tasks; without either, all tasks. `status`, `callback` and
     `paused` filter further. Ordered by `task_id`, paginated with `limit` and `cursor`.
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         task_id (list[str] | Unset):

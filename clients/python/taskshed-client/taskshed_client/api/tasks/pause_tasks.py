@@ -43,6 +43,16 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -87,7 +97,7 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> Response[AffectedResponse | Problem]:
     """Pause tasks (TaskShed's `pause_tasks`).
@@ -95,6 +105,8 @@ def sync_detailed(
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
     already in flight finishes; nothing more happens until resumed.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -121,7 +133,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> AffectedResponse | Problem | None:
     """Pause tasks (TaskShed's `pause_tasks`).
@@ -129,6 +141,8 @@ def sync(
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
     already in flight finishes; nothing more happens until resumed.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -150,7 +164,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> Response[AffectedResponse | Problem]:
     """Pause tasks (TaskShed's `pause_tasks`).
@@ -158,6 +172,8 @@ async def asyncio_detailed(
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
     already in flight finishes; nothing more happens until resumed.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
@@ -182,7 +198,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TaskSelectorRequest,
 ) -> AffectedResponse | Problem | None:
     """Pause tasks (TaskShed's `pause_tasks`).
@@ -190,6 +206,8 @@ async def asyncio(
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
     already in flight finishes; nothing more happens until resumed.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':

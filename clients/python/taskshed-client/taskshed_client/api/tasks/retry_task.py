@@ -31,6 +31,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -74,11 +84,13 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | Task]:
     """Re-arm a failed task: it becomes due now, with a fresh attempt count.
 
      The occurrence (and so the `webhook-id`) stays the same, so receivers can deduplicate.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -105,11 +117,13 @@ def sync_detailed(
 def sync(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | Task | None:
     """Re-arm a failed task: it becomes due now, with a fresh attempt count.
 
      The occurrence (and so the `webhook-id`) stays the same, so receivers can deduplicate.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -131,11 +145,13 @@ def sync(
 async def asyncio_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem | Task]:
     """Re-arm a failed task: it becomes due now, with a fresh attempt count.
 
      The occurrence (and so the `webhook-id`) stays the same, so receivers can deduplicate.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -160,11 +176,13 @@ async def asyncio_detailed(
 async def asyncio(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | Task | None:
     """Re-arm a failed task: it becomes due now, with a fresh attempt count.
 
      The occurrence (and so the `webhook-id`) stays the same, so receivers can deduplicate.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):

@@ -36,6 +36,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -70,10 +80,12 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     callback: str | Unset = UNSET,
 ) -> Response[Problem | TaskCounts]:
     """Count tasks by status, all of them or those of one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         callback (str | Unset):
@@ -99,10 +111,12 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     callback: str | Unset = UNSET,
 ) -> Problem | TaskCounts | None:
     """Count tasks by status, all of them or those of one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         callback (str | Unset):
@@ -123,10 +137,12 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     callback: str | Unset = UNSET,
 ) -> Response[Problem | TaskCounts]:
     """Count tasks by status, all of them or those of one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         callback (str | Unset):
@@ -150,10 +166,12 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     callback: str | Unset = UNSET,
 ) -> Problem | TaskCounts | None:
     """Count tasks by status, all of them or those of one callback.
+
+     Needs an API key with the `read` scope (or one implying it).
 
     Args:
         callback (str | Unset):

@@ -43,6 +43,16 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -87,13 +97,15 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ExecutionTimesRequest,
 ) -> Response[ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
@@ -121,13 +133,15 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ExecutionTimesRequest,
 ) -> ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
@@ -150,13 +164,15 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ExecutionTimesRequest,
 ) -> Response[ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':
@@ -182,13 +198,15 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: ExecutionTimesRequest,
 ) -> ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         body (ExecutionTimesRequest): Body of `POST /v1/tasks/execution-times`. Example: {'tasks':

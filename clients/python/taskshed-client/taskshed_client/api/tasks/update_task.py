@@ -45,6 +45,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -98,7 +108,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PatchTaskRequest,
 ) -> Response[Problem | Task]:
     """Change an unfinished task.
@@ -107,6 +117,8 @@ def sync_detailed(
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
     applies to its next send.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -137,7 +149,7 @@ def sync_detailed(
 def sync(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PatchTaskRequest,
 ) -> Problem | Task | None:
     """Change an unfinished task.
@@ -146,6 +158,8 @@ def sync(
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
     applies to its next send.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -171,7 +185,7 @@ def sync(
 async def asyncio_detailed(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PatchTaskRequest,
 ) -> Response[Problem | Task]:
     """Change an unfinished task.
@@ -180,6 +194,8 @@ async def asyncio_detailed(
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
     applies to its next send.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
@@ -208,7 +224,7 @@ async def asyncio_detailed(
 async def asyncio(
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: PatchTaskRequest,
 ) -> Problem | Task | None:
     """Change an unfinished task.
@@ -217,6 +233,8 @@ async def asyncio(
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
     applies to its next send.
+
+    Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
         task_id (str):
