@@ -80,6 +80,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             callbacks::get_callback,
             callbacks::delete_callback
         ))
+        .routes(routes!(callbacks::rotate_secret))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

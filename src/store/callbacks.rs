@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 
 use super::notify::{callback_cte, evaluate};
-use crate::domain::callback::{Callback, CallbackUrl, Registration, StaticHeaders};
+use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
@@ -34,7 +34,16 @@ pub(crate) struct CallbackRow {
     pub initial_backoff_us: i64,
     pub max_backoff_us: i64,
     pub secret: String,
+    /// Set only while the grace period lasts: the select leaves an expired one out.
+    pub previous_secret: Option<String>,
+    pub previous_expires_at: Option<DateTime<Utc>>,
 }
+
+/// The previous-secret columns as every read selects them: `null` once the grace period is
+/// over, by the database clock, so an expired secret never leaves the database.
+pub(crate) const PREVIOUS_SECRET_COLUMNS: &str =
+    "case when previous_expires_at > now() then previous_secret end as previous_secret, \
+     case when previous_expires_at > now() then previous_expires_at end as previous_expires_at";
 
 impl CallbackRow {
     /// Registration parsed every part before writing it, so a row that does not parse was
@@ -55,6 +64,14 @@ impl CallbackRow {
                 self.max_backoff_us,
             )?,
             secret: SigningSecret::parse(&self.secret).map_err(|e| e.to_string())?,
+            previous_secret: match (self.previous_secret, self.previous_expires_at) {
+                (Some(secret), Some(expires_at)) => Some(PreviousSecret {
+                    secret: SigningSecret::parse(&secret)
+                        .map_err(|e| format!("previous_secret: {e}"))?,
+                    expires_at,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -82,12 +99,15 @@ impl StoredRow {
     }
 }
 
+/// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
      initial_backoff_us, max_backoff_us, secret, created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
-/// re-registered without one keeps its secret, so receivers keep verifying.
+/// re-registered without one keeps its secret (and a rotated-out one in grace), so
+/// receivers keep verifying. A given secret replaces both at once: that is a reset, not a
+/// rotation.
 pub async fn upsert_callback(
     pool: &PgPool,
     registration: &Registration,
@@ -110,8 +130,10 @@ pub async fn upsert_callback(
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             previous_secret = case when $8 is null then c.previous_secret end, \
+             previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
-           returning {CALLBACK_COLUMNS}, (xmax = 0) as inserted \
+           returning {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS}, (xmax = 0) as inserted \
          ), {} \
          select upserted.*, {} as notified from upserted",
         callback_cte("$1", "true"),
@@ -136,7 +158,7 @@ pub async fn get_callback(
     name: &str,
 ) -> Result<Option<StoredCallback>, sqlx::Error> {
     let row: Option<StoredRow> = sqlx::query_as(&format!(
-        "select {CALLBACK_COLUMNS} from callbacks where name = $1"
+        "select {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS} from callbacks where name = $1"
     ))
     .bind(name)
     .fetch_optional(pool)
@@ -151,7 +173,7 @@ pub async fn list_callbacks(
     limit: i64,
 ) -> Result<(Vec<StoredCallback>, bool), sqlx::Error> {
     let mut rows: Vec<StoredRow> = sqlx::query_as(&format!(
-        "select {CALLBACK_COLUMNS} from callbacks \
+        "select {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS} from callbacks \
          where $1::text is null or name > $1 order by name limit $2"
     ))
     .bind(after)
@@ -165,6 +187,39 @@ pub async fn list_callbacks(
         .map(StoredRow::into_stored)
         .collect::<Result<_, _>>()?;
     Ok((callbacks, more))
+}
+
+/// Makes `secret` the callback's signing secret and keeps the one it replaces for `grace`
+/// (by the database clock); `None` if there is no such callback. Returns when the previous
+/// secret stops signing. A secret still in grace from an earlier rotation is dropped:
+/// receivers are told of one pending change at a time.
+pub async fn rotate_secret(
+    pool: &PgPool,
+    name: &str,
+    secret: &SigningSecret,
+    grace: IsoDuration,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with rotated as ( \
+               update callbacks set previous_secret = secret, \
+                 previous_expires_at = now() + make_interval(secs => $3::float8 / 1e6), \
+                 secret = $2, updated_at = now() \
+               where name = $1 \
+               returning previous_expires_at \
+             ), {} \
+             select previous_expires_at, {} as notified from rotated",
+            callback_cte("$1", "exists (select 1 from rotated)"),
+            evaluate(&["announce"]),
+        )
+    });
+    let row: Option<(DateTime<Utc>, i64)> = sqlx::query_as(SQL.as_str())
+        .bind(name)
+        .bind(secret.as_str())
+        .bind(grace.as_micros())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(expires_at, _)| expires_at))
 }
 
 /// What deleting a callback did.
@@ -220,6 +275,8 @@ mod tests {
             initial_backoff_us: 5_000_000,
             max_backoff_us: 3_600_000_000,
             secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            previous_secret: None,
+            previous_expires_at: None,
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use super::notify;
 
-use super::callbacks::CallbackRow;
+use super::callbacks::{CallbackRow, PREVIOUS_SECRET_COLUMNS};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
 use crate::domain::task::{RunType, TaskStatus};
@@ -145,11 +145,11 @@ pub async fn callback_targets(
     pool: &PgPool,
     names: &[String],
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
-    let rows: Vec<CallbackRow> = sqlx::query_as(
+    let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret \
+           max_backoff_us, secret, {PREVIOUS_SECRET_COLUMNS} \
          from callbacks where name = any($1)",
-    )
+    ))
     .bind(names)
     .fetch_all(pool)
     .await?;

@@ -15,3 +15,4 @@ mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
 mod openapi;
+mod secret_rotation;

@@ -21,8 +21,11 @@ from .health import Health
 from .kwargs import Kwargs
 from .patch_task_request import PatchTaskRequest
 from .problem import Problem
+from .registered_callback import RegisteredCallback
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
+from .rotate_secret_spec import RotateSecretSpec
+from .rotated_secret import RotatedSecret
 from .run_type import RunType
 from .task import Task
 from .task_counts import TaskCounts
@@ -53,8 +56,11 @@ __all__ = (
     "Kwargs",
     "PatchTaskRequest",
     "Problem",
+    "RegisteredCallback",
     "RetryPolicy",
     "RetrySpec",
+    "RotatedSecret",
+    "RotateSecretSpec",
     "RunType",
     "Task",
     "TaskCounts",

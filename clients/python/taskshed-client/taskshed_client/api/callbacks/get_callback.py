@@ -71,7 +71,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Callback | Problem]:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
     Args:
         name (str):
@@ -100,7 +100,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Callback | Problem | None:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
     Args:
         name (str):
@@ -124,7 +124,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Callback | Problem]:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
     Args:
         name (str):
@@ -151,7 +151,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Callback | Problem | None:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
     Args:
         name (str):

@@ -77,7 +77,8 @@ def sync_detailed(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
     Args:
         limit (int | Unset):
@@ -109,7 +110,8 @@ def sync(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
     Args:
         limit (int | Unset):
@@ -136,7 +138,8 @@ async def asyncio_detailed(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
     Args:
         limit (int | Unset):
@@ -166,7 +169,8 @@ async def asyncio(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
     Args:
         limit (int | Unset):

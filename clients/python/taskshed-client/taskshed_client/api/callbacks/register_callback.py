@@ -6,9 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.callback import Callback
 from ...models.callback_spec import CallbackSpec
 from ...models.problem import Problem
+from ...models.registered_callback import RegisteredCallback
 from ...types import Response
 
 
@@ -34,14 +34,16 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Callback | Problem | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | RegisteredCallback | None:
     if response.status_code == 200:
-        response_200 = Callback.from_dict(response.json())
+        response_200 = RegisteredCallback.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 201:
-        response_201 = Callback.from_dict(response.json())
+        response_201 = RegisteredCallback.from_dict(response.json())
 
         return response_201
 
@@ -81,7 +83,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Callback | Problem]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | RegisteredCallback]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -95,11 +99,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CallbackSpec,
-) -> Response[Callback | Problem]:
+) -> Response[Problem | RegisteredCallback]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Args:
         name (str):
@@ -113,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Callback | Problem]
+        Response[Problem | RegisteredCallback]
     """
 
     kwargs = _get_kwargs(
@@ -133,11 +139,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CallbackSpec,
-) -> Callback | Problem | None:
+) -> Problem | RegisteredCallback | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Args:
         name (str):
@@ -151,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Callback | Problem
+        Problem | RegisteredCallback
     """
 
     return sync_detailed(
@@ -166,11 +174,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CallbackSpec,
-) -> Response[Callback | Problem]:
+) -> Response[Problem | RegisteredCallback]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Args:
         name (str):
@@ -184,7 +194,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Callback | Problem]
+        Response[Problem | RegisteredCallback]
     """
 
     kwargs = _get_kwargs(
@@ -202,11 +212,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CallbackSpec,
-) -> Callback | Problem | None:
+) -> Problem | RegisteredCallback | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Args:
         name (str):
@@ -220,7 +232,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Callback | Problem
+        Problem | RegisteredCallback
     """
 
     return (
