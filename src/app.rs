@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Role};
 use crate::create_batcher::CreateBatcher;
 use crate::delivery::DeliveryConfig;
+use crate::domain::sealed::AtRest;
 
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
@@ -52,9 +53,16 @@ impl Database {
     }
 }
 
-/// Application state for a pool.
+/// Application state for a pool, sealing with `--encryption-key` if given (`run` passes
+/// the key it resolved, which may come from the embedded default's key file).
 pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
+    let at_rest = AtRest::new(config.encryption_key.as_ref());
+    state_with(config, pool, metrics, at_rest)
+}
+
+fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtRest) -> AppState {
     AppState {
+        at_rest,
         creates: CreateBatcher::start(pool.clone()),
         pool,
         metrics,
@@ -67,6 +75,7 @@ pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let database = Database::open(&config).await?;
     crate::store::migrate(&database.pool).await?;
+    let at_rest = AtRest::new(crate::at_rest_key::resolve(&config)?.as_ref());
     let metrics = Arc::new(Metrics::default());
     let listener = TcpListener::bind(config.listen)
         .await
@@ -82,14 +91,17 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let delivery = if config.role.delivers() {
         Some(crate::delivery::spawn(
             database.pool.clone(),
-            delivery_config(&config),
+            DeliveryConfig {
+                at_rest: at_rest.clone(),
+                ..delivery_config(&config)
+            },
             metrics.clone(),
             shutdown.clone(),
         )?)
     } else {
         None
     };
-    let state = state(&config, database.pool.clone(), metrics.clone());
+    let state = state_with(&config, database.pool.clone(), metrics.clone(), at_rest);
     let router = match config.role {
         Role::Worker => crate::http::operations_router(state),
         Role::All | Role::Api => crate::http::router(state),
@@ -125,5 +137,6 @@ pub fn delivery_config(config: &Config) -> DeliveryConfig {
         lease_margin: config.lease_margin.as_std(),
         retention: config.retention.as_std(),
         shutdown_grace: config.shutdown_grace.as_std(),
+        at_rest: AtRest::new(config.encryption_key.as_ref()),
     }
 }

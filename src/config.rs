@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::domain::duration::IsoDuration;
+use crate::domain::sealed::EncryptionKey;
 use crate::store::notify::WAKE_HORIZON;
 
 #[derive(Debug, Parser)]
@@ -25,6 +26,14 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Re-encrypt every sealed signing secret and header value under a new key, in
+    /// batches, and exit. Reads with `--encryption-key` (or the embedded default's key
+    /// file, which it then replaces); safe to run again after an interruption.
+    Rekey {
+        /// The new key: standard base64 of 32 bytes (`openssl rand -base64 32`).
+        #[arg(long, env = "TASKSHED_NEW_ENCRYPTION_KEY", hide_env_values = true, value_parser = encryption_key)]
+        new_key: EncryptionKey,
+    },
 }
 
 /// Which parts of TaskShed this process runs.
@@ -50,6 +59,10 @@ pub enum LogFormat {
     Json,
 }
 
+fn encryption_key(raw: &str) -> Result<EncryptionKey, String> {
+    EncryptionKey::parse(raw).map_err(|e| e.to_string())
+}
+
 fn duration(raw: &str) -> Result<IsoDuration, String> {
     IsoDuration::parse(raw)
 }
@@ -68,6 +81,13 @@ pub struct Config {
         global = true
     )]
     pub data_dir: PathBuf,
+
+    /// Key that seals signing secrets and static header values at rest (XChaCha20-Poly1305):
+    /// standard base64 of 32 bytes. Without it, the embedded default uses a key file in
+    /// --data-dir (created on first start), and an external database stores them as they
+    /// are.
+    #[arg(long, env = "TASKSHED_ENCRYPTION_KEY", hide_env_values = true, global = true, value_parser = encryption_key)]
+    pub encryption_key: Option<EncryptionKey>,
 
     /// Address the HTTP API listens on.
     #[arg(long, env = "TASKSHED_LISTEN", default_value = "127.0.0.1:8080")]

@@ -23,6 +23,7 @@
 //! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
 
 pub mod app;
+pub mod at_rest_key;
 pub mod config;
 pub mod create_batcher;
 pub mod delivery;
@@ -34,4 +35,5 @@ pub mod error;
 pub mod harness;
 pub mod http;
 pub mod metrics;
+pub mod rekey;
 pub mod store;

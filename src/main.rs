@@ -60,6 +60,7 @@ async fn main() -> std::process::ExitCode {
             .map(|yaml| print!("{yaml}"))
             .map_err(anyhow::Error::from),
         Command::Migrate => migrate(&cli.config).await,
+        Command::Rekey { new_key } => taskshed::rekey::run(&cli.config, &new_key).await,
         Command::Serve => {
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());

@@ -41,6 +41,8 @@ pub struct DeliveryConfig {
     pub lease_margin: Duration,
     pub retention: Duration,
     pub shutdown_grace: Duration,
+    /// How callbacks' secrets and header values are kept at rest (to open them).
+    pub at_rest: crate::domain::sealed::AtRest,
 }
 
 /// State shared by the engine's tasks.
@@ -91,7 +93,9 @@ impl Engine {
         if missing.is_empty() {
             return Ok(());
         }
-        let found = crate::store::deliveries::callback_targets(&self.pool, &missing).await?;
+        let found =
+            crate::store::deliveries::callback_targets(&self.pool, &self.config.at_rest, &missing)
+                .await?;
         let mut cache = self.lock_callbacks();
         for name in missing {
             cache.entry(name).or_insert(None);

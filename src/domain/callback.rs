@@ -191,6 +191,12 @@ pub fn parse_header(name: &str, value: &str) -> Result<(String, String), String>
     }
     reqwest::header::HeaderValue::from_str(value)
         .map_err(|_| format!("the value of {name:?} is not a valid header value"))?;
+    // Such a value would be taken for an encrypted one when read back (see `sealed`).
+    if super::sealed::is_sealed(value) {
+        return Err(format!(
+            "the value of {name:?} must not start with `sealed:`"
+        ));
+    }
     Ok((header_name.as_str().to_owned(), value.to_owned()))
 }
 

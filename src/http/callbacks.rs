@@ -48,7 +48,8 @@ pub async fn register_callback(
     let name = name_param(&name)?;
     let registration = spec.into_registration(name).map_err(ApiError::validation)?;
     let secret_given = registration.secret_given;
-    let (stored, created) = store::upsert_callback(&state.pool, &registration).await?;
+    let (stored, created) =
+        store::upsert_callback(&state.pool, &state.at_rest, &registration).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -75,8 +76,13 @@ pub async fn list_callbacks(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<CallbackPage>> {
     let page = PageRequest::from_query(query.as_deref())?;
-    let (rows, more) =
-        store::list_callbacks(&state.pool, page.after.as_deref(), page.limit).await?;
+    let (rows, more) = store::list_callbacks(
+        &state.pool,
+        &state.at_rest,
+        page.after.as_deref(),
+        page.limit,
+    )
+    .await?;
     let next_cursor = next_cursor(more, rows.last().map(|r| r.callback.name.as_str()));
     Ok(Json(CallbackPage {
         callbacks: rows.into_iter().map(Callback::from).collect(),
@@ -98,7 +104,7 @@ pub async fn get_callback(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<Callback>> {
     let name = name_param(&name)?;
-    let row = store::get_callback(&state.pool, name.as_str())
+    let row = store::get_callback(&state.pool, &state.at_rest, name.as_str())
         .await?
         .ok_or_else(|| callback_not_found(name.as_str()))?;
     Ok(Json(row.into()))
@@ -155,9 +161,10 @@ pub async fn rotate_secret(
 ) -> ApiResult<Json<RotatedSecret>> {
     let name = name_param(&name)?;
     let (secret, grace) = spec.into_rotation().map_err(ApiError::validation)?;
-    let expires_at = store::rotate_secret(&state.pool, name.as_str(), &secret, grace)
-        .await?
-        .ok_or_else(|| callback_not_found(name.as_str()))?;
+    let expires_at =
+        store::rotate_secret(&state.pool, &state.at_rest, name.as_str(), &secret, grace)
+            .await?
+            .ok_or_else(|| callback_not_found(name.as_str()))?;
     Ok(Json(RotatedSecret {
         secret: secret.as_str().to_owned(),
         previous_expires_at: format_instant(&expires_at),

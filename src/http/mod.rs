@@ -37,6 +37,8 @@ pub struct AppState {
     pub creates: CreateBatcher,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    /// How callbacks' secrets and header values are kept at rest.
+    pub at_rest: crate::domain::sealed::AtRest,
 }
 
 #[derive(OpenApi)]

@@ -14,6 +14,7 @@ use super::notify;
 use super::callbacks::{CallbackRow, PREVIOUS_SECRET_COLUMNS};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
+use crate::domain::sealed::AtRest;
 use crate::domain::task::{RunType, TaskStatus};
 
 /// A claimed task: everything needed to deliver it.
@@ -143,6 +144,7 @@ pub async fn claim_due(
 /// its attempts fail as invalid requests instead of being sent).
 pub async fn callback_targets(
     pool: &PgPool,
+    at_rest: &AtRest,
     names: &[String],
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
     let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
@@ -155,7 +157,7 @@ pub async fn callback_targets(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| (row.name.clone(), row.into_callback()))
+        .map(|row| (row.name.clone(), row.into_callback(at_rest)))
         .collect())
 }
 

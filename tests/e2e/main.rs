@@ -16,3 +16,4 @@ mod delivery_cluster;
 mod delivery_faults;
 mod openapi;
 mod secret_rotation;
+mod secrets_at_rest;
