@@ -2,7 +2,6 @@
 //! shutdown token is cancelled.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -11,10 +10,12 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Role};
 use crate::create_batcher::CreateBatcher;
 use crate::delivery::DeliveryConfig;
+use crate::domain::limits::Limits;
 use crate::domain::sealed::AtRest;
 
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
+use crate::http_server::ConnectionLimits;
 use crate::metrics::Metrics;
 
 /// A database connection pool, and the embedded server behind it when there is one.
@@ -67,6 +68,7 @@ fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtR
         pool,
         metrics,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
+        limits: limits(config),
     }
 }
 
@@ -106,24 +108,28 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         Role::Worker => crate::http::operations_router(state),
         Role::All | Role::Api => crate::http::router(state),
     };
-    let server_shutdown = shutdown.clone();
-    // axum leaves Nagle's algorithm on. Answers are written whole, so it rarely bites
-    // (S1 and a 320 KB list measured the same either way), but a small segment sent
-    // behind unacknowledged data can wait for the client's delayed ACK (up to 40 ms on
-    // Linux); servers meant for request/response traffic turn it off, as we do.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY on an accepted connection");
-        }
-    });
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-        .await;
+    crate::http_server::serve(
+        listener,
+        router,
+        ConnectionLimits {
+            max_connections: config.max_connections as usize,
+            read_timeout: config.read_timeout.as_std(),
+        },
+        shutdown.clone(),
+    )
+    .await;
     if let Some(delivery) = delivery {
         delivery.join().await;
     }
-    served.context("the HTTP server failed")?;
     database.close().await
+}
+
+/// The request bounds from the configuration.
+pub fn limits(config: &Config) -> Limits {
+    Limits {
+        max_kwargs_bytes: usize::try_from(config.max_kwargs_bytes).unwrap_or(usize::MAX),
+        min_interval: config.min_interval,
+    }
 }
 
 /// The delivery engine's settings from the configuration.

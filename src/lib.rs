@@ -34,6 +34,7 @@ pub mod encryption_key_file;
 pub mod error;
 pub mod harness;
 pub mod http;
+pub mod http_server;
 pub mod metrics;
 pub mod rekey;
 pub mod store;

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod egress;
 pub mod ids;
 pub mod kwargs;
+pub mod limits;
 pub mod recurrence;
 pub mod retry;
 pub mod schedule;

@@ -11,15 +11,17 @@ use crate::domain::callback::{
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
+use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
 use crate::domain::secret::SigningSecret;
 use crate::domain::time::format_instant;
 use crate::error::FieldError;
 use crate::store::callbacks::StoredCallback;
 
-/// Extra static request headers sent with every delivery, name → value. TaskShed's own
-/// headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-/// be overridden.
+/// Extra static request headers sent with every delivery, name → value: at most 32, each
+/// value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+/// `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+/// `"[redacted]"`.
 #[derive(ToSchema)]
 #[schema(example = json!({"authorization": "Bearer s3cr3t"}))]
 #[allow(dead_code)] // Describes the schema only.
@@ -86,7 +88,25 @@ impl CallbackSpec {
                 .check("timeout", IsoDuration::parse(raw))
                 .and_then(|t| errors.check("timeout", check_timeout(t))),
         };
-        let headers = match StaticHeaders::parse(self.headers.unwrap_or_default()) {
+        let given_headers = self.headers.unwrap_or_default();
+        if given_headers.len() > MAX_STATIC_HEADERS {
+            errors.push(
+                "headers",
+                format!(
+                    "has {} headers; at most {MAX_STATIC_HEADERS} are allowed",
+                    given_headers.len()
+                ),
+            );
+        }
+        for (header, value) in &given_headers {
+            if value.len() > MAX_HEADER_VALUE_BYTES {
+                errors.push(
+                    &format!("headers.{header}"),
+                    format!("the value is longer than {MAX_HEADER_VALUE_BYTES} bytes"),
+                );
+            }
+        }
+        let headers = match StaticHeaders::parse(given_headers) {
             Ok(headers) => Some(headers),
             Err(refused) => {
                 for (header, why) in refused {

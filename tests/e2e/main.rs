@@ -7,6 +7,7 @@ mod support;
 
 mod api_callbacks;
 mod api_errors;
+mod api_limits;
 mod api_tasks;
 mod cli;
 mod console;
@@ -17,3 +18,4 @@ mod delivery_faults;
 mod openapi;
 mod secret_rotation;
 mod secrets_at_rest;
+mod slow_clients;

@@ -24,9 +24,10 @@ class Callback:
             name (str):
             url (str):  Example: https://example.com/hooks/reminders.
             timeout (str):
-            headers (Headers): Extra static request headers sent with every delivery, name → value. TaskShed's own
-                headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-                be overridden. Example: {'authorization': 'Bearer s3cr3t'}.
+            headers (Headers): Extra static request headers sent with every delivery, name → value: at most 32, each
+                value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+                `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+                `"[redacted]"`. Example: {'authorization': 'Bearer s3cr3t'}.
             retry (RetryPolicy): The retry policy as stored.
             created_at (datetime.datetime):
             updated_at (datetime.datetime):
