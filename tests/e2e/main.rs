@@ -15,6 +15,7 @@ mod create_batching;
 mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
+mod fuzz_parsers;
 mod openapi;
 mod secret_rotation;
 mod secrets_at_rest;
