@@ -25,6 +25,7 @@ fn bad_configuration_is_refused_with_a_clear_message() {
         (&["--log-format", "xml"], "--log-format"),
         (&["--instance-id", "a b"], "--instance-id"),
         (&["--encryption-key", "c2hvcnQ="], "expected 32"),
+        (&["--min-interval", "PT0S"], "--min-interval"),
     ];
     for (args, expected) in cases {
         let out = taskshed(args);
@@ -51,6 +52,10 @@ fn help_lists_every_option_with_its_environment_variable() {
         "TASKSHED_RETENTION",
         "TASKSHED_SHUTDOWN_GRACE",
         "TASKSHED_ENCRYPTION_KEY",
+        "TASKSHED_MAX_KWARGS_BYTES",
+        "TASKSHED_MIN_INTERVAL",
+        "TASKSHED_MAX_CONNECTIONS",
+        "TASKSHED_READ_TIMEOUT",
     ] {
         assert!(help.contains(env), "--help does not mention {env}");
     }
