@@ -2,7 +2,6 @@
 //! shutdown token is cancelled.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -11,9 +10,12 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Role};
 use crate::create_batcher::CreateBatcher;
 use crate::delivery::DeliveryConfig;
+use crate::domain::limits::Limits;
+use crate::domain::sealed::AtRest;
 
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres};
 use crate::http::AppState;
+use crate::http_server::ConnectionLimits;
 use crate::metrics::Metrics;
 
 /// A database connection pool, and the embedded server behind it when there is one.
@@ -52,9 +54,16 @@ impl Database {
     }
 }
 
-/// Application state for a pool.
+/// Application state for a pool, sealing with `--encryption-key` if given (`run` passes
+/// the key it resolved, which may come from the embedded default's key file).
 pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
+    let at_rest = AtRest::new(config.encryption_key.as_ref());
+    state_with(config, pool, metrics, at_rest)
+}
+
+fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtRest) -> AppState {
     AppState {
+        at_rest,
         creates: CreateBatcher::start(pool.clone()),
         metrics,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
@@ -64,6 +73,7 @@ pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
             keys: crate::http::key_cache::KeyCache::start(pool.clone()),
         }),
         pool,
+        limits: limits(config),
     }
 }
 
@@ -73,6 +83,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let database = Database::open(&config).await?;
     crate::store::migrate(&database.pool).await?;
     check_access(&config, &database.pool).await?;
+    let at_rest = AtRest::new(crate::at_rest_key::resolve(&config)?.as_ref());
     let metrics = Arc::new(Metrics::default());
     let listener = TcpListener::bind(config.listen)
         .await
@@ -88,35 +99,34 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let delivery = if config.role.delivers() {
         Some(crate::delivery::spawn(
             database.pool.clone(),
-            delivery_config(&config),
+            DeliveryConfig {
+                at_rest: at_rest.clone(),
+                ..delivery_config(&config)
+            },
             metrics.clone(),
             shutdown.clone(),
         )?)
     } else {
         None
     };
-    let state = state(&config, database.pool.clone(), metrics.clone());
+    let state = state_with(&config, database.pool.clone(), metrics.clone(), at_rest);
     let router = match config.role {
         Role::Worker => crate::http::operations_router(state),
         Role::All | Role::Api => crate::http::router(state),
     };
-    let server_shutdown = shutdown.clone();
-    // axum leaves Nagle's algorithm on. Answers are written whole, so it rarely bites
-    // (S1 and a 320 KB list measured the same either way), but a small segment sent
-    // behind unacknowledged data can wait for the client's delayed ACK (up to 40 ms on
-    // Linux); servers meant for request/response traffic turn it off, as we do.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY on an accepted connection");
-        }
-    });
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-        .await;
+    crate::http_server::serve(
+        listener,
+        router,
+        ConnectionLimits {
+            max_connections: config.max_connections as usize,
+            read_timeout: config.read_timeout.as_std(),
+        },
+        shutdown.clone(),
+    )
+    .await;
     if let Some(delivery) = delivery {
         delivery.join().await;
     }
-    served.context("the HTTP server failed")?;
     database.close().await
 }
 
@@ -160,6 +170,14 @@ async fn check_access(config: &Config, pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The request bounds from the configuration.
+pub fn limits(config: &Config) -> Limits {
+    Limits {
+        max_kwargs_bytes: usize::try_from(config.max_kwargs_bytes).unwrap_or(usize::MAX),
+        min_interval: config.min_interval,
+    }
+}
+
 /// The delivery engine's settings from the configuration.
 pub fn delivery_config(config: &Config) -> DeliveryConfig {
     DeliveryConfig {
@@ -171,5 +189,6 @@ pub fn delivery_config(config: &Config) -> DeliveryConfig {
         lease_margin: config.lease_margin.as_std(),
         retention: config.retention.as_std(),
         shutdown_grace: config.shutdown_grace.as_std(),
+        at_rest: AtRest::new(config.encryption_key.as_ref()),
     }
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::domain::duration::IsoDuration;
+use crate::domain::sealed::EncryptionKey;
 use crate::store::notify::WAKE_HORIZON;
 
 #[derive(Debug, Parser)]
@@ -25,6 +26,14 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Re-encrypt every sealed signing secret and header value under a new key, in
+    /// batches, and exit. Reads with `--encryption-key` (or the embedded default's key
+    /// file, which it then replaces); safe to run again after an interruption.
+    Rekey {
+        /// The new key: standard base64 of 32 bytes (`openssl rand -base64 32`).
+        #[arg(long, env = "TASKSHED_NEW_ENCRYPTION_KEY", hide_env_values = true, value_parser = encryption_key)]
+        new_key: EncryptionKey,
+    },
     /// Manage API keys directly in the database.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -69,6 +78,10 @@ pub enum LogFormat {
     Json,
 }
 
+fn encryption_key(raw: &str) -> Result<EncryptionKey, String> {
+    EncryptionKey::parse(raw).map_err(|e| e.to_string())
+}
+
 fn duration(raw: &str) -> Result<IsoDuration, String> {
     IsoDuration::parse(raw)
 }
@@ -87,6 +100,13 @@ pub struct Config {
         global = true
     )]
     pub data_dir: PathBuf,
+
+    /// Key that seals signing secrets and static header values at rest (XChaCha20-Poly1305):
+    /// standard base64 of 32 bytes. Without it, the embedded default uses a key file in
+    /// --data-dir (created on first start), and an external database stores them as they
+    /// are.
+    #[arg(long, env = "TASKSHED_ENCRYPTION_KEY", hide_env_values = true, global = true, value_parser = encryption_key)]
+    pub encryption_key: Option<EncryptionKey>,
 
     /// Address the HTTP API listens on.
     #[arg(long, env = "TASKSHED_LISTEN", default_value = "127.0.0.1:8080")]
@@ -126,9 +146,27 @@ pub struct Config {
     #[arg(long, env = "TASKSHED_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub db_pool_size: u32,
 
-    /// Largest request body accepted, in bytes (a 10,000-task batch needs a few MB).
-    #[arg(long, env = "TASKSHED_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    /// Largest batch body (`POST /v1/tasks/batch`), in bytes. Every other body may be at
+    /// most --max-kwargs-bytes plus 64 KiB.
+    #[arg(long, env = "TASKSHED_MAX_BODY_BYTES", default_value_t = crate::domain::limits::DEFAULT_MAX_BATCH_BYTES as u64, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_body_bytes: u64,
+
+    /// Largest `kwargs` of one task, in bytes as sent.
+    #[arg(long, env = "TASKSHED_MAX_KWARGS_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(2..=256 * 1024 * 1024))]
+    pub max_kwargs_bytes: u64,
+
+    /// Shortest `interval` of a recurring task.
+    #[arg(long, env = "TASKSHED_MIN_INTERVAL", default_value = "PT0.01S", value_parser = duration)]
+    pub min_interval: IsoDuration,
+
+    /// Most open client connections; further ones wait to be accepted.
+    #[arg(long, env = "TASKSHED_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// How long a client may take to send a request's headers, and then its body; a
+    /// connection that is slower is closed.
+    #[arg(long, env = "TASKSHED_READ_TIMEOUT", default_value = "PT10S", value_parser = duration)]
+    pub read_timeout: IsoDuration,
 
     /// This instance's name in leases and attempt records (default: host-pid-random).
     #[arg(long, env = "TASKSHED_INSTANCE_ID")]
@@ -191,6 +229,12 @@ impl Config {
                 "--look-ahead must be at most PT10S (got {})",
                 self.look_ahead
             ));
+        }
+        if self.min_interval.as_micros() <= 0 {
+            return Err("--min-interval must be greater than zero".into());
+        }
+        if self.read_timeout.as_micros() <= 0 {
+            return Err("--read-timeout must be greater than zero".into());
         }
         if self.lease_margin < IsoDuration::from_secs(1) {
             return Err("--lease-margin must be at least PT1S".into());

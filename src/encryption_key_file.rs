@@ -11,8 +11,6 @@
 //!   read is no longer secret, and saying so beats sealing under it. The check is made on
 //!   the opened file, so the file checked is the file read.
 
-#![allow(dead_code)] // wired in by issue 14's integration
-
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

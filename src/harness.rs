@@ -63,3 +63,7 @@ pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
 /// measures what one signature costs.
 pub use crate::delivery::signing::sign;
 pub use crate::domain::secret::SigningSecret;
+
+/// The encryption key type, so the at-rest test can name the key id values are sealed
+/// under after `taskshed rekey`.
+pub use crate::domain::sealed::EncryptionKey;

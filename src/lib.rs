@@ -29,6 +29,7 @@
 //! own) calls.
 
 pub(crate) mod app;
+pub(crate) mod at_rest_key;
 pub(crate) mod config;
 pub(crate) mod create_batcher;
 pub(crate) mod delivery;
@@ -39,14 +40,17 @@ pub(crate) mod encryption_key_file;
 pub(crate) mod error;
 pub mod harness;
 pub(crate) mod http;
+pub(crate) mod http_server;
 pub(crate) mod keys_command;
 pub(crate) mod metrics;
+pub(crate) mod rekey;
 pub(crate) mod store;
 
 /// The binary's entry points: parse the command line, print the OpenAPI description,
-/// migrate, create an API key, or run the service until shutdown.
+/// migrate, create an API key, re-encrypt stored secrets under a new key, or run the service until shutdown.
 pub use app::{run, Database};
 pub use config::{Cli, Command, Config, LogFormat};
 pub use http::openapi;
 pub use keys_command::keys;
+pub use rekey::run as rekey;
 pub use store::migrate;

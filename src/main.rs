@@ -61,6 +61,7 @@ async fn main() -> std::process::ExitCode {
             .map_err(anyhow::Error::from),
         Command::Migrate => migrate(&cli.config).await,
         Command::Keys(command) => taskshed::keys(&cli.config, command).await,
+        Command::Rekey { new_key } => taskshed::rekey(&cli.config, &new_key).await,
         Command::Serve => {
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());

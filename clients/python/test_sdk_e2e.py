@@ -27,7 +27,12 @@ from typing import TypeVar
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from taskshed_client import AuthenticatedClient, Client
-from taskshed_client.api.callbacks import delete_callback, register_callback
+from taskshed_client.api.callbacks import (
+    delete_callback,
+    get_callback,
+    register_callback,
+    rotate_secret,
+)
 from taskshed_client.api.operations import readyz
 from taskshed_client.api.tasks import (
     create_task,
@@ -47,6 +52,9 @@ from taskshed_client.models import (
     BatchOutcome,
     Callback,
     CallbackSpec,
+    RegisteredCallback,
+    RotatedSecret,
+    RotateSecretSpec,
     CreateTaskRequest,
     Kwargs,
     ExecutionTimesRequest,
@@ -161,7 +169,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture()
-def callback(client: Client, receiver: Receiver) -> Iterator[Callback]:
+def callback(client: Client, receiver: Receiver) -> Iterator[RegisteredCallback]:
     """A freshly registered callback pointing at the receiver, with quick retries."""
     name = f"sdk-e2e-{uuid.uuid4().hex[:12]}"
     response = register_callback.sync_detailed(
@@ -174,17 +182,21 @@ def callback(client: Client, receiver: Receiver) -> Iterator[Callback]:
         ),
     )
     assert response.status_code == HTTPStatus.CREATED, response.content
+    # The answer to the PUT that set the secret is the only one that carries it.
     registered = response.parsed
-    assert isinstance(registered, Callback)
+    assert isinstance(registered, RegisteredCallback)
     assert registered.name == name
-    assert registered.secret.startswith("whsec_")
+    assert isinstance(registered.secret, str) and registered.secret.startswith("whsec_")
+    fetched = get_callback.sync(name, client=client)
+    assert isinstance(fetched, Callback)
+    assert "secret" not in fetched.to_dict()
     yield registered
     # Best effort: the tests delete their tasks, so the callback is free to go.
     delete_callback.sync_detailed(name, client=client)
 
 
 def test_group_lifecycle_pause_resume_deliver_verify_delete(
-    client: Client, receiver: Receiver, callback: Callback
+    client: Client, receiver: Receiver, callback: RegisteredCallback
 ) -> None:
     group = f"sdk-e2e-{uuid.uuid4().hex[:12]}"
     # Due shortly: long enough to pause the group before any is claimed, short enough that
@@ -276,7 +288,35 @@ def test_group_lifecycle_pause_resume_deliver_verify_delete(
     assert missing.parsed.code == "task_not_found"
 
 
-def test_create_with_timezone_patch_and_reschedule(client: Client, callback: Callback) -> None:
+def test_rotation_signs_with_both_secrets_during_grace(
+    client: Client, receiver: Receiver, callback: RegisteredCallback
+) -> None:
+    old = callback.secret
+    assert isinstance(old, str)
+    rotated = rotate_secret.sync(callback.name, client=client, body=RotateSecretSpec(grace="PT1H"))
+    assert isinstance(rotated, RotatedSecret)
+    assert rotated.secret.startswith("whsec_") and rotated.secret != old
+    assert rotated.previous_expires_at > utc_now() + dt.timedelta(minutes=59)
+
+    task_id = f"sdk-e2e-{uuid.uuid4().hex[:12]}"
+    created = create_task.sync_detailed(
+        client=client,
+        body=CreateTaskRequest(callback=callback.name, task_id=task_id, run_at=utc_now()),
+    )
+    assert created.status_code == HTTPStatus.CREATED, created.content
+    (delivery,) = wait_for("the delivery", lambda: receiver.for_task(task_id))
+    # Two signatures, new first; a receiver holding either secret verifies the request.
+    assert len(delivery.headers["webhook-signature"].split(" ")) == 2
+    for secret in (rotated.secret, old):
+        Webhook(secret).verify(delivery.body, delivery.headers)
+    new_only = {**delivery.headers, "webhook-signature": delivery.headers["webhook-signature"].split(" ")[0]}
+    Webhook(rotated.secret).verify(delivery.body, new_only)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(delivery.body, new_only)
+    delete_tasks.sync(client=client, body=TaskSelectorRequest(task_ids=[task_id]))
+
+
+def test_create_with_timezone_patch_and_reschedule(client: Client, callback: RegisteredCallback) -> None:
     task_id = f"sdk-e2e-{uuid.uuid4().hex[:12]}"
     # A local wall-clock time, read in the given zone; far in the future so it never fires.
     local = dt.datetime(2099, 3, 14, 10, 0, 0)
@@ -340,7 +380,7 @@ def test_create_with_timezone_patch_and_reschedule(client: Client, callback: Cal
     assert deleted.affected == 1
 
 
-def test_invalid_input_is_a_problem_naming_the_field(client: Client, callback: Callback) -> None:
+def test_invalid_input_is_a_problem_naming_the_field(client: Client, callback: RegisteredCallback) -> None:
     response = create_tasks.sync_detailed(
         client=client,
         body=BatchCreateRequest(

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::domain::callback::Callback;
+use crate::domain::sealed::AtRest;
 
 /// A callback resolved for delivery, cached per name. Its URL was parsed when it was read
 /// (not per attempt).
@@ -69,7 +70,12 @@ impl CallbackCache {
     }
 
     /// Loads the callbacks among `names` that are not cached, or cached for too long.
-    pub async fn resolve(&self, pool: &PgPool, names: &[String]) -> Result<(), sqlx::Error> {
+    pub async fn resolve(
+        &self,
+        pool: &PgPool,
+        at_rest: &AtRest,
+        names: &[String],
+    ) -> Result<(), sqlx::Error> {
         let now = Instant::now();
         let missing: Vec<String> = {
             let cache = self.lock();
@@ -82,7 +88,7 @@ impl CallbackCache {
         if missing.is_empty() {
             return Ok(());
         }
-        let found = crate::store::deliveries::callback_targets(pool, &missing).await?;
+        let found = crate::store::deliveries::callback_targets(pool, at_rest, &missing).await?;
         let mut fetched: HashMap<String, Option<Arc<Target>>> =
             missing.into_iter().map(|name| (name, None)).collect();
         for (name, parsed) in found {
@@ -104,13 +110,18 @@ impl CallbackCache {
 
     /// The callback named `name` as it is now (at most [`MAX_AGE`] old); `None` if it is
     /// not registered.
-    pub async fn get(&self, pool: &PgPool, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
+    pub async fn get(
+        &self,
+        pool: &PgPool,
+        at_rest: &AtRest,
+        name: &str,
+    ) -> Result<Option<Arc<Target>>, sqlx::Error> {
         if let Some(entry) = self.lock().get(name) {
             if entry.is_fresh(Instant::now()) {
                 return Ok(entry.target.clone());
             }
         }
-        self.resolve(pool, &[name.to_owned()]).await?;
+        self.resolve(pool, at_rest, &[name.to_owned()]).await?;
         Ok(self.lock().get(name).and_then(|e| e.target.clone()))
     }
 

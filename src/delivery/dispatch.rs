@@ -83,6 +83,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 scheduled_at: task.run_at,
                 attempt: attempt as u32,
                 secret: &callback.secret,
+                previous_secret: callback.previous_secret_at(started_at),
                 timeout: callback.timeout.as_std(),
                 extra_headers: callback.headers.as_slice(),
                 now_unix: started_at.timestamp(),

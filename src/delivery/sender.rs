@@ -23,7 +23,7 @@ use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use tokio::time::Instant;
 
-use super::signing::sign;
+use super::signing::signature_header;
 use crate::domain::attempt::{recordable_text, AttemptError, AttemptOutcome};
 use crate::domain::callback::is_reserved_header;
 use crate::domain::retry::parse_retry_after;
@@ -66,6 +66,8 @@ pub struct DeliveryRequest<'a> {
     /// 1-based.
     pub attempt: u32,
     pub secret: &'a SigningSecret,
+    /// A rotated-out secret still in its grace period: the request is signed with both.
+    pub previous_secret: Option<&'a SigningSecret>,
     pub timeout: Duration,
     /// The callback's static headers; invalid or reserved ones are skipped.
     pub extra_headers: &'a [(String, String)],
@@ -145,7 +147,13 @@ impl Sender {
             retry_after: None,
         };
 
-        let signature = sign(req.secret, req.webhook_id, req.now_unix, req.body);
+        let signature = signature_header(
+            req.secret,
+            req.previous_secret,
+            req.webhook_id,
+            req.now_unix,
+            req.body,
+        );
         let headers = request_headers(req, &signature, &self.user_agent);
         let request = self
             .client
@@ -401,6 +409,7 @@ mod tests {
             scheduled_at: at(2025, 3, 14, 14, 0, 0),
             attempt: 2,
             secret,
+            previous_secret: None,
             timeout: Duration::from_secs(1),
             extra_headers: extra,
             now_unix: 1_700_000_000,

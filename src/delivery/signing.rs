@@ -27,6 +27,25 @@ pub fn sign(secret: &SigningSecret, msg_id: &str, timestamp: i64, body: &[u8]) -
     }
 }
 
+/// The `webhook-signature` value for a callback with `secret` and, during a rotation's
+/// grace period, `previous`: `v1,<new> v1,<old>`, new first. Standard Webhooks receivers
+/// accept a request when any listed signature verifies, so receivers holding either secret
+/// keep verifying while they switch over.
+pub fn signature_header(
+    secret: &SigningSecret,
+    previous: Option<&SigningSecret>,
+    msg_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> String {
+    let mut header = sign(secret, msg_id, timestamp, body);
+    if let Some(previous) = previous {
+        header.push(' ');
+        header.push_str(&sign(previous, msg_id, timestamp, body));
+    }
+    header
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +65,19 @@ mod tests {
         assert_eq!(
             sign(&secret, SPEC_MSG_ID, SPEC_TIMESTAMP, SPEC_BODY),
             SPEC_SIGNATURE
+        );
+    }
+
+    #[test]
+    fn a_rotation_lists_the_new_signature_first() {
+        let new = SigningSecret::parse(&generate_secret()).expect("generated parses");
+        let old = SigningSecret::parse(SPEC_SECRET).expect("spec secret parses");
+        let header = signature_header(&new, Some(&old), SPEC_MSG_ID, SPEC_TIMESTAMP, SPEC_BODY);
+        let new_sig = sign(&new, SPEC_MSG_ID, SPEC_TIMESTAMP, SPEC_BODY);
+        assert_eq!(header, format!("{new_sig} {SPEC_SIGNATURE}"));
+        assert_eq!(
+            signature_header(&new, None, SPEC_MSG_ID, SPEC_TIMESTAMP, SPEC_BODY),
+            new_sig
         );
     }
 

@@ -33,6 +33,8 @@ pub struct DeliveryConfig {
     pub lease_margin: Duration,
     pub retention: Duration,
     pub shutdown_grace: Duration,
+    /// How callbacks' secrets and header values are kept at rest (to open them).
+    pub at_rest: crate::domain::sealed::AtRest,
 }
 
 /// State shared by the engine's tasks; `engine::spawn` builds it.
@@ -62,11 +64,15 @@ pub struct DeliveryState {
 impl DeliveryState {
     /// Loads the callbacks among `names` that are not cached yet.
     pub async fn resolve_callbacks(&self, names: &[String]) -> Result<(), sqlx::Error> {
-        self.callbacks.resolve(&self.pool, names).await
+        self.callbacks
+            .resolve(&self.pool, &self.config.at_rest, names)
+            .await
     }
 
     /// The callback named `name` as it is now; `None` if it is not registered.
     pub async fn callback(&self, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
-        self.callbacks.get(&self.pool, name).await
+        self.callbacks
+            .get(&self.pool, &self.config.at_rest, name)
+            .await
     }
 }

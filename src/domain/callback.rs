@@ -2,6 +2,7 @@
 //! retry policy and signing secret — one [`Callback`] type for registration, storage and
 //! delivery, built only from parsed parts ([`CallbackUrl`], [`StaticHeaders`]).
 
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use super::duration::IsoDuration;
@@ -59,6 +60,45 @@ pub struct Callback {
     pub headers: StaticHeaders,
     pub retry: RetryPolicy,
     pub secret: SigningSecret,
+    /// The secret before the last rotation, while its grace period lasts (the store reads
+    /// it only then); deliveries are signed with both.
+    pub previous_secret: Option<PreviousSecret>,
+}
+
+impl Callback {
+    /// The previous secret to sign with as well at `now`, if its grace period still runs.
+    /// The store already leaves out one that had expired when it read the row; this keeps
+    /// a copy cached by delivery from outliving its grace.
+    pub fn previous_secret_at(&self, now: DateTime<Utc>) -> Option<&SigningSecret> {
+        self.previous_secret
+            .as_ref()
+            .filter(|previous| now < previous.expires_at)
+            .map(|previous| &previous.secret)
+    }
+}
+
+/// A rotated-out signing secret and the end of its grace period.
+#[derive(Debug, Clone)]
+pub struct PreviousSecret {
+    pub secret: SigningSecret,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How long a rotated-out secret keeps signing when the caller does not say.
+pub const DEFAULT_GRACE: IsoDuration = IsoDuration::from_secs(24 * 3600);
+
+/// The longest grace period: two secrets are a transition, not a way to run with both.
+pub const MAX_GRACE: IsoDuration = IsoDuration::from_secs(30 * 24 * 3600);
+
+/// Checks the grace period bounds (more than zero, at most [`MAX_GRACE`]).
+pub fn check_grace(grace: IsoDuration) -> Result<IsoDuration, String> {
+    if grace.as_micros() <= 0 {
+        return Err("must be greater than zero".into());
+    }
+    if grace > MAX_GRACE {
+        return Err(format!("must be at most {MAX_GRACE}"));
+    }
+    Ok(grace)
 }
 
 /// A registration: the callback, and whether its secret was given by the caller. A
@@ -133,11 +173,6 @@ impl StaticHeaders {
     pub fn as_slice(&self) -> &[(String, String)] {
         &self.0
     }
-
-    /// Name → value, as the API shows and the store writes them.
-    pub fn to_map(&self) -> BTreeMap<String, String> {
-        self.0.iter().cloned().collect()
-    }
 }
 
 /// One static header, its name lowercased.
@@ -151,6 +186,12 @@ pub fn parse_header(name: &str, value: &str) -> Result<(String, String), String>
     }
     reqwest::header::HeaderValue::from_str(value)
         .map_err(|_| format!("the value of {name:?} is not a valid header value"))?;
+    // Such a value would be taken for an encrypted one when read back (see `sealed`).
+    if super::sealed::is_sealed(value) {
+        return Err(format!(
+            "the value of {name:?} must not start with `sealed:`"
+        ));
+    }
     Ok((header_name.as_str().to_owned(), value.to_owned()))
 }
 

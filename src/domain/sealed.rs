@@ -33,8 +33,6 @@
 //!
 //! Nothing here logs, and no error or `Debug` output contains a plaintext or a key.
 
-#![allow(dead_code)] // wired in by issue 14's integration
-
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;

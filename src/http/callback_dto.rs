@@ -6,20 +6,22 @@ use utoipa::ToSchema;
 
 use super::task_dto::Errors;
 use crate::domain::callback::{
-    check_timeout, Callback as DomainCallback, CallbackUrl, Registration, StaticHeaders,
-    DEFAULT_TIMEOUT,
+    check_grace, check_timeout, Callback as DomainCallback, CallbackUrl, Registration,
+    StaticHeaders, DEFAULT_GRACE, DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
+use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
 use crate::domain::secret::SigningSecret;
 use crate::domain::time::format_instant;
 use crate::error::FieldError;
 use crate::store::callbacks::StoredCallback;
 
-/// Extra static request headers sent with every delivery, name → value. TaskShed's own
-/// headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-/// be overridden.
+/// Extra static request headers sent with every delivery, name → value: at most 32, each
+/// value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+/// `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+/// `"[redacted]"`.
 #[derive(ToSchema)]
 #[schema(example = json!({"authorization": "Bearer s3cr3t"}))]
 #[allow(dead_code)] // Describes the schema only.
@@ -86,7 +88,25 @@ impl CallbackSpec {
                 .check("timeout", IsoDuration::parse(raw))
                 .and_then(|t| errors.check("timeout", check_timeout(t))),
         };
-        let headers = match StaticHeaders::parse(self.headers.unwrap_or_default()) {
+        let given_headers = self.headers.unwrap_or_default();
+        if given_headers.len() > MAX_STATIC_HEADERS {
+            errors.push(
+                "headers",
+                format!(
+                    "has {} headers; at most {MAX_STATIC_HEADERS} are allowed",
+                    given_headers.len()
+                ),
+            );
+        }
+        for (header, value) in &given_headers {
+            if value.len() > MAX_HEADER_VALUE_BYTES {
+                errors.push(
+                    &format!("headers.{header}"),
+                    format!("the value is longer than {MAX_HEADER_VALUE_BYTES} bytes"),
+                );
+            }
+        }
+        let headers = match StaticHeaders::parse(given_headers) {
             Ok(headers) => Some(headers),
             Err(refused) => {
                 for (header, why) in refused {
@@ -114,6 +134,7 @@ impl CallbackSpec {
                         headers,
                         retry,
                         secret,
+                        previous_secret: None,
                     },
                     secret_given,
                 })
@@ -167,6 +188,59 @@ fn read_retry(errors: &mut Errors, spec: RetrySpec) -> DomainRetryPolicy {
     }
 }
 
+/// Body of `POST /v1/callbacks/{name}/rotate-secret`. Both fields are optional; send `{}`
+/// to rotate to a generated secret with the default grace period.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"grace": "PT24H"}))]
+pub struct RotateSecretSpec {
+    /// The new `whsec_<base64>` secret; generated when absent.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub secret: Option<String>,
+    /// How long deliveries keep a signature made with the old secret as well: more than
+    /// zero, at most `P30D` (default `PT24H`).
+    #[serde(default)]
+    #[schema(format = Duration, example = "PT24H", nullable = false)]
+    pub grace: Option<String>,
+}
+
+impl RotateSecretSpec {
+    /// The new secret and the grace period, or every field error at once.
+    pub fn into_rotation(self) -> Result<(SigningSecret, IsoDuration), Vec<FieldError>> {
+        let mut errors = Errors::new("");
+        let secret = match &self.secret {
+            Some(raw) => errors.check(
+                "secret",
+                SigningSecret::parse(raw).map_err(|e| e.to_string()),
+            ),
+            None => Some(SigningSecret::generate()),
+        };
+        let grace = match self.grace.as_deref() {
+            None => Some(DEFAULT_GRACE),
+            Some(raw) => errors
+                .check("grace", IsoDuration::parse(raw))
+                .and_then(|g| errors.check("grace", check_grace(g))),
+        };
+        match (secret, grace) {
+            (Some(secret), Some(grace)) if errors.list.is_empty() => Ok((secret, grace)),
+            _ => Err(errors.list),
+        }
+    }
+}
+
+/// The answer to a rotation: the new secret (the only time it is shown) and when the
+/// previous one stops signing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedSecret {
+    /// The new Standard Webhooks signing secret.
+    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
+    pub secret: String,
+    /// Until this instant every delivery carries two signatures, new first.
+    #[schema(format = DateTime)]
+    pub previous_expires_at: String,
+}
+
 /// The retry policy as stored.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RetryPolicy {
@@ -177,7 +251,12 @@ pub struct RetryPolicy {
     pub max_backoff: String,
 }
 
-/// A registered callback.
+/// What replaces each static header value in an answer: header values are often
+/// credentials for the receiver, so the API only ever takes them in.
+pub const REDACTED: &str = "[redacted]";
+
+/// A registered callback as every answer shows it: without its signing secret, and with
+/// each static header value replaced by `"[redacted]"` (both are write-only).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Callback {
     pub name: String,
@@ -185,11 +264,10 @@ pub struct Callback {
     pub url: String,
     #[schema(format = Duration)]
     pub timeout: String,
-    #[schema(value_type = Headers)]
+    /// The static header names; each value is `"[redacted]"`.
+    #[schema(value_type = Headers, example = json!({"authorization": "[redacted]"}))]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
-    /// The Standard Webhooks signing secret receivers verify with.
-    pub secret: String,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -203,15 +281,44 @@ impl From<StoredCallback> for Callback {
             name: callback.name.into_string(),
             url: callback.url.as_str().to_owned(),
             timeout: callback.timeout.to_string(),
-            headers: callback.headers.to_map(),
+            headers: callback
+                .headers
+                .as_slice()
+                .iter()
+                .map(|(name, _)| (name.clone(), REDACTED.to_owned()))
+                .collect(),
             retry: RetryPolicy {
                 max_attempts: i32::try_from(callback.retry.max_attempts).unwrap_or(i32::MAX),
                 initial_backoff: callback.retry.initial_backoff_iso().to_string(),
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
-            secret: callback.secret.as_str().to_owned(),
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
+        }
+    }
+}
+
+/// The answer to `PUT /v1/callbacks/{name}`: the callback, plus its signing secret when
+/// this `PUT` set it (given, or generated for a new callback). It is the only answer that
+/// ever carries the secret; a re-registration that keeps the old secret leaves it out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredCallback {
+    #[serde(flatten)]
+    pub callback: Callback,
+    /// The Standard Webhooks signing secret receivers verify with; present only when this
+    /// request set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
+    pub secret: Option<String>,
+}
+
+impl RegisteredCallback {
+    /// `secret_set`: whether this registration wrote the secret now stored.
+    pub fn new(stored: StoredCallback, secret_set: bool) -> Self {
+        let secret = secret_set.then(|| stored.callback.secret.as_str().to_owned());
+        Self {
+            callback: stored.into(),
+            secret,
         }
     }
 }

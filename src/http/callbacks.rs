@@ -4,12 +4,15 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::callback_dto::{Callback, CallbackPage, CallbackSpec};
+use super::callback_dto::{
+    Callback, CallbackPage, CallbackSpec, RegisteredCallback, RotateSecretSpec, RotatedSecret,
+};
 use super::json::{ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
 use super::responses::{JsonBodyErrors, ServerErrors};
 use super::AppState;
 use crate::domain::ids::Id;
+use crate::domain::time::format_instant;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::store::callbacks::{self as store, DeleteCallback};
 
@@ -24,13 +27,15 @@ fn callback_not_found(name: &str) -> ApiError {
 /// Register or replace a callback.
 ///
 /// Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-/// applies to them at once. The answer includes the signing secret.
+/// applies to them at once. The answer carries the signing secret only when this request
+/// set it (given, or generated for a new callback); no other answer ever contains it, and
+/// static header values always come back as `"[redacted]"`.
 #[utoipa::path(put, path = "/v1/callbacks/{name}", tag = "callbacks",
     params(("name" = String, Path, description = "The callback's name")),
     request_body = CallbackSpec,
     responses(
-        (status = 201, description = "Registered", body = Callback),
-        (status = 200, description = "Replaced", body = Callback),
+        (status = 201, description = "Registered", body = RegisteredCallback),
+        (status = 200, description = "Replaced", body = RegisteredCallback),
         (status = 422, description = "Invalid callback", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         ServerErrors,
@@ -39,19 +44,23 @@ pub async fn register_callback(
     State(state): State<AppState>,
     ApiPath(name): ApiPath<String>,
     ApiJson(spec): ApiJson<CallbackSpec>,
-) -> ApiResult<(StatusCode, Json<Callback>)> {
+) -> ApiResult<(StatusCode, Json<RegisteredCallback>)> {
     let name = name_param(&name)?;
     let registration = spec.into_registration(name).map_err(ApiError::validation)?;
-    let (stored, created) = store::upsert_callback(&state.pool, &registration).await?;
+    let secret_given = registration.secret_given;
+    let (stored, created) =
+        store::upsert_callback(&state.pool, &state.at_rest, &registration).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(stored.into())))
+    let secret_set = secret_given || created;
+    Ok((status, Json(RegisteredCallback::new(stored, secret_set))))
 }
 
-/// List callbacks, in name order.
+/// List callbacks, in name order, without their signing secrets; header values are
+/// `"[redacted]"`.
 #[utoipa::path(get, path = "/v1/callbacks", tag = "callbacks",
     params(
         ("limit" = Option<i64>, Query, description = "Page size, 1–1000 (default 100)", minimum = 1, maximum = 1000),
@@ -67,8 +76,13 @@ pub async fn list_callbacks(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<CallbackPage>> {
     let page = PageRequest::from_query(query.as_deref())?;
-    let (rows, more) =
-        store::list_callbacks(&state.pool, page.after.as_deref(), page.limit).await?;
+    let (rows, more) = store::list_callbacks(
+        &state.pool,
+        &state.at_rest,
+        page.after.as_deref(),
+        page.limit,
+    )
+    .await?;
     let next_cursor = next_cursor(more, rows.last().map(|r| r.callback.name.as_str()));
     Ok(Json(CallbackPage {
         callbacks: rows.into_iter().map(Callback::from).collect(),
@@ -76,7 +90,7 @@ pub async fn list_callbacks(
     }))
 }
 
-/// Get one callback.
+/// Get one callback, without its signing secret; header values are `"[redacted]"`.
 #[utoipa::path(get, path = "/v1/callbacks/{name}", tag = "callbacks",
     params(("name" = String, Path, description = "The callback's name")),
     responses(
@@ -90,7 +104,7 @@ pub async fn get_callback(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<Callback>> {
     let name = name_param(&name)?;
-    let row = store::get_callback(&state.pool, name.as_str())
+    let row = store::get_callback(&state.pool, &state.at_rest, name.as_str())
         .await?
         .ok_or_else(|| callback_not_found(name.as_str()))?;
     Ok(Json(row.into()))
@@ -122,4 +136,37 @@ pub async fn delete_callback(
         )),
         DeleteCallback::NotFound => Err(callback_not_found(name.as_str())),
     }
+}
+
+/// Rotate the signing secret, keeping the old one for a grace period.
+///
+/// The new secret (given, or generated) signs at once; until `previous_expires_at` every
+/// delivery carries two signatures, new first: `webhook-signature: v1,<new> v1,<old>`, so
+/// receivers can switch secrets without rejecting a delivery. A secret still in grace from
+/// an earlier rotation stops signing. This answer is the only one that shows the new secret.
+#[utoipa::path(post, path = "/v1/callbacks/{name}/rotate-secret", tag = "callbacks",
+    params(("name" = String, Path, description = "The callback's name")),
+    request_body = RotateSecretSpec,
+    responses(
+        (status = 200, description = "Rotated", body = RotatedSecret),
+        (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid secret or grace period", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
+    ))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(spec): ApiJson<RotateSecretSpec>,
+) -> ApiResult<Json<RotatedSecret>> {
+    let name = name_param(&name)?;
+    let (secret, grace) = spec.into_rotation().map_err(ApiError::validation)?;
+    let expires_at =
+        store::rotate_secret(&state.pool, &state.at_rest, name.as_str(), &secret, grace)
+            .await?
+            .ok_or_else(|| callback_not_found(name.as_str()))?;
+    Ok(Json(RotatedSecret {
+        secret: secret.as_str().to_owned(),
+        previous_expires_at: format_instant(&expires_at),
+    }))
 }

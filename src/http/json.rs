@@ -36,7 +36,8 @@ where
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
-                    "the request body is larger than the server's limit (--max-body-bytes)",
+                    "the request body is larger than the server's limit (a batch: --max-body-bytes; \
+                     any other: --max-kwargs-bytes + 64 KiB)",
                 )
             } else {
                 ApiError::new(

@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use sqlx::PgPool;
 use std::sync::Arc;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use utoipa_scalar::{Scalar, Servable};
 
@@ -40,9 +40,14 @@ pub struct AppState {
     /// Group commit for `POST /v1/tasks` (see [`crate::create_batcher`]).
     pub creates: CreateBatcher,
     pub metrics: Arc<Metrics>,
+    /// Largest batch body (`--max-body-bytes`); other bodies get
+    /// [`crate::domain::limits::Limits::max_single_body_bytes`].
     pub max_body_bytes: usize,
     /// Access control: settings and the key cache (see [`auth`]).
     pub auth: Arc<auth::Auth>,
+    pub limits: crate::domain::limits::Limits,
+    /// How callbacks' secrets and header values are kept at rest.
+    pub at_rest: crate::domain::sealed::AtRest,
 }
 
 #[derive(OpenApi)]
@@ -66,10 +71,11 @@ pub struct AppState {
 )]
 struct ApiDoc;
 
-fn api_routes() -> OpenApiRouter<AppState> {
+fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(tasks::create_task, tasks::list_tasks))
-        .routes(routes!(tasks::create_tasks))
+        // The one body allowed to be large: many tasks, each within the kwargs limit.
+        .routes(routes!(tasks::create_tasks).layer(DefaultBodyLimit::max(max_batch_body)))
         .routes(routes!(
             tasks::get_task,
             tasks::update_task,
@@ -88,6 +94,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             callbacks::get_callback,
             callbacks::delete_callback
         ))
+        .routes(routes!(callbacks::rotate_secret))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -97,7 +104,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = api_routes().split_for_parts().1;
+    let mut doc = api_routes(0).split_for_parts().1;
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     auth::describe_access(&mut doc);
     doc
@@ -129,10 +136,11 @@ fn shadowed_task_routes(mut router: Router<AppState>) -> Router<AppState> {
 
 /// The complete application router.
 pub fn router(state: AppState) -> Router {
-    let (routes, _) = api_routes().split_for_parts();
+    let (routes, _) = api_routes(state.max_body_bytes).split_for_parts();
     let doc = openapi();
     let doc_json = Arc::new(doc.clone());
-    let max_body = state.max_body_bytes;
+    // Every body but a batch's: one task's kwargs and room for the rest.
+    let max_body = state.limits.max_single_body_bytes();
     shadowed_task_routes(routes)
         .route(
             "/openapi.json",

@@ -79,7 +79,13 @@ pub fn next_cursor(more: bool, last: Option<&str>) -> Option<String> {
 
 /// Opaque pagination cursors: the last key of the previous page, hex-encoded so clients
 /// don't come to depend on its shape.
+///
+/// Every key a list pages by is an id (attempt numbers are digits, also id characters), so
+/// a decoded cursor must be one: a forged cursor holding a NUL byte or any other character
+/// PostgreSQL refuses in text would otherwise reach SQL and come back as a 500.
 mod cursor {
+    use crate::domain::ids::Id;
+
     pub fn encode(key: &str) -> String {
         key.bytes().map(|b| format!("{b:02x}")).collect()
     }
@@ -92,6 +98,24 @@ mod cursor {
             .step_by(2)
             .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
             .collect();
-        String::from_utf8(bytes?).ok()
+        String::from_utf8(bytes?)
+            .ok()
+            .filter(|key| Id::parse(key).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cursor;
+
+    #[test]
+    fn cursors_round_trip_and_forged_ones_are_refused() {
+        for key in ["a", "task-1.x_y~z:w", "12345"] {
+            assert_eq!(cursor::decode(&cursor::encode(key)).as_deref(), Some(key));
+        }
+        // NUL, a control byte, a space, invalid UTF-8, odd length, not hex.
+        for forged in ["00", "1f", "20", "ff", "616", "zz", ""] {
+            assert_eq!(cursor::decode(forged), None, "{forged}");
+        }
     }
 }

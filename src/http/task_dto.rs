@@ -9,6 +9,7 @@ use crate::domain::attempt::RecordedOutcome;
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::kwargs::check_kwargs;
+use crate::domain::limits::Limits;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskStatus};
 use crate::domain::time::{format_instant, parse_instant, parse_timezone};
 use crate::error::FieldError;
@@ -192,40 +193,45 @@ pub fn read_run_at(
 }
 
 /// Reads an interval: an ISO 8601 duration greater than zero.
-pub fn read_interval(errors: &mut Errors, raw: &str) -> Option<IsoDuration> {
+pub fn read_interval(errors: &mut Errors, raw: &str, limits: &Limits) -> Option<IsoDuration> {
     let interval = errors.check("interval", IsoDuration::parse(raw))?;
     if interval.as_micros() <= 0 {
         errors.push("interval", "must be greater than zero");
         return None;
     }
-    Some(interval)
+    errors.check("interval", limits.check_interval(interval))
 }
 
 /// Reads kwargs: a JSON object without NUL characters; absent or null means `{}`.
-pub fn read_kwargs(errors: &mut Errors, raw: Option<Box<RawValue>>) -> Option<String> {
+pub fn read_kwargs(
+    errors: &mut Errors,
+    raw: Option<Box<RawValue>>,
+    limits: &Limits,
+) -> Option<String> {
     match raw {
         None => Some("{}".to_owned()),
         Some(raw) if raw.get() == "null" => Some("{}".to_owned()),
         Some(raw) => errors
-            .check("kwargs", check_kwargs(raw.get()))
+            .check("kwargs", limits.check_kwargs_size(raw.get()))
+            .and_then(|()| errors.check("kwargs", check_kwargs(raw.get())))
             .map(|()| String::from(Box::<str>::from(raw))),
     }
 }
 
 impl TaskSpec {
     /// Checks every field, reporting all problems under `prefix` (e.g. `tasks[3].`).
-    pub fn into_new_task(self, prefix: &str) -> Result<NewTask, Vec<FieldError>> {
+    pub fn into_new_task(self, prefix: &str, limits: &Limits) -> Result<NewTask, Vec<FieldError>> {
         let mut errors = Errors::new(prefix);
         let callback = errors.check("callback", Id::parse(&self.callback));
         let (run_at, timezone) = read_run_at(&mut errors, &self.run_at, self.timezone.as_deref());
-        let kwargs = read_kwargs(&mut errors, self.kwargs);
+        let kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         let run_type = self.run_type.unwrap_or_default();
         let interval = match (run_type, self.interval.as_deref()) {
             (RunType::Recurring, None) => {
                 errors.push("interval", "is required for recurring tasks");
                 None
             }
-            (RunType::Recurring, Some(raw)) => read_interval(&mut errors, raw),
+            (RunType::Recurring, Some(raw)) => read_interval(&mut errors, raw, limits),
             (RunType::Once, None) => None,
             (RunType::Once, Some(_)) => {
                 errors.push("interval", "is only allowed with run_type \"recurring\"");
@@ -408,7 +414,11 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 
 impl PatchTaskRequest {
     /// Checks the patch against the task's run type.
-    pub fn into_patch(self, run_type: RunType) -> Result<TaskPatch, Vec<FieldError>> {
+    pub fn into_patch(
+        self,
+        run_type: RunType,
+        limits: &Limits,
+    ) -> Result<TaskPatch, Vec<FieldError>> {
         let mut errors = Errors::new("");
         let mut patch = TaskPatch::default();
         match self.run_at.as_deref() {
@@ -423,13 +433,13 @@ impl PatchTaskRequest {
             None => {}
         }
         if self.kwargs.is_some() {
-            patch.kwargs = read_kwargs(&mut errors, self.kwargs);
+            patch.kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         }
         if let Some(raw) = self.interval.as_deref() {
             if run_type == RunType::Once {
                 errors.push("interval", "only recurring tasks have an interval");
             } else {
-                patch.interval = read_interval(&mut errors, raw);
+                patch.interval = read_interval(&mut errors, raw, limits);
             }
         }
         if let Some(group) = self.group_id {

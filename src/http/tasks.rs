@@ -50,7 +50,9 @@ pub async fn create_task(
     ApiJson(request): ApiJson<CreateTaskRequest>,
 ) -> ApiResult<(StatusCode, Json<Task>)> {
     let (spec, replace) = request.split();
-    let task = spec.into_new_task("").map_err(ApiError::validation)?;
+    let task = spec
+        .into_new_task("", &state.limits)
+        .map_err(ApiError::validation)?;
     let (task_id, callback) = (task.task_id.clone(), task.callback.clone());
     match state.creates.create(task, replace).await? {
         CreateOne::Written(row, outcome) => {
@@ -109,7 +111,7 @@ pub async fn create_tasks(
     let mut errors = Vec::new();
     let mut tasks = Vec::with_capacity(request.tasks.len());
     for (i, spec) in request.tasks.into_iter().enumerate() {
-        match spec.into_new_task(&format!("tasks[{i}].")) {
+        match spec.into_new_task(&format!("tasks[{i}]."), &state.limits) {
             Ok(task) => tasks.push(task),
             Err(mut e) => errors.append(&mut e),
         }
@@ -307,7 +309,7 @@ pub async fn update_task(
         return Err(finished(current.status));
     }
     let patch = request
-        .into_patch(current.run_type)
+        .into_patch(current.run_type, &state.limits)
         .map_err(ApiError::validation)?;
     let row = match store::patch_task(&state.pool, &id, &patch).await? {
         Some(patched) => patched,

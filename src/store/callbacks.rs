@@ -9,10 +9,11 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 
 use super::notify::{callback_cte, evaluate};
-use crate::domain::callback::{Callback, CallbackUrl, Registration, StaticHeaders};
+use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
+use crate::domain::sealed::AtRest;
 use crate::domain::secret::SigningSecret;
 
 /// A registered callback and its bookkeeping times.
@@ -34,18 +35,79 @@ pub(crate) struct CallbackRow {
     pub initial_backoff_us: i64,
     pub max_backoff_us: i64,
     pub secret: String,
+    /// Set only while the grace period lasts: the select leaves an expired one out.
+    pub previous_secret: Option<String>,
+    pub previous_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The previous-secret columns as every read selects them: `null` once the grace period is
+/// over, by the database clock, so an expired secret never leaves the database.
+pub(crate) const PREVIOUS_SECRET_COLUMNS: &str =
+    "case when previous_expires_at > now() then previous_secret end as previous_secret, \
+     case when previous_expires_at > now() then previous_expires_at end as previous_expires_at";
+
+/// Where a callback's signing secret lives: the associated data it is sealed with, so a
+/// sealed value copied into another row or column does not open.
+fn secret_place(name: &str) -> String {
+    format!("callbacks/{name}/secret")
+}
+
+fn previous_secret_place(name: &str) -> String {
+    format!("callbacks/{name}/previous_secret")
+}
+
+fn header_place(name: &str, header: &str) -> String {
+    format!("callbacks/{name}/headers/{header}")
+}
+
+/// The static headers as stored: each value in its at-rest form.
+fn store_headers(
+    at_rest: &AtRest,
+    name: &str,
+    headers: &StaticHeaders,
+) -> BTreeMap<String, String> {
+    headers
+        .as_slice()
+        .iter()
+        .map(|(header, value)| {
+            (
+                header.clone(),
+                at_rest.store(value, &header_place(name, header)),
+            )
+        })
+        .collect()
 }
 
 impl CallbackRow {
     /// Registration parsed every part before writing it, so a row that does not parse was
-    /// edited by hand; the reason names the column, never the secret's value.
-    pub(crate) fn into_callback(self) -> Result<Callback, String> {
-        let headers = StaticHeaders::parse(self.headers.0).map_err(|refused| {
+    /// edited by hand (or sealed under another key); the reason names the column, never a
+    /// value.
+    pub(crate) fn into_callback(self, at_rest: &AtRest) -> Result<Callback, String> {
+        let name = self.name;
+        let mut plain_headers = BTreeMap::new();
+        for (header, stored) in self.headers.0 {
+            let value = at_rest
+                .load(&stored, &header_place(&name, &header))
+                .map_err(|e| format!("header {header:?}: {e}"))?;
+            plain_headers.insert(header, value);
+        }
+        let secret = at_rest
+            .load(&self.secret, &secret_place(&name))
+            .map_err(|e| format!("secret: {e}"))?;
+        let previous_secret = match self.previous_secret {
+            Some(stored) => Some(
+                at_rest
+                    .load(&stored, &previous_secret_place(&name))
+                    .map_err(|e| format!("previous_secret: {e}"))?,
+            ),
+            None => None,
+        };
+        let headers = StaticHeaders::parse(plain_headers).map_err(|refused| {
             let names: Vec<_> = refused.into_iter().map(|(name, _)| name).collect();
             format!("headers {names:?} are not valid static headers")
         })?;
         Ok(Callback {
-            name: Id::parse(&self.name).map_err(|m| format!("name {m}"))?,
+            name: Id::parse(&name).map_err(|m| format!("name {m}"))?,
             url: CallbackUrl::parse(&self.url).map_err(|m| format!("url {m}"))?,
             timeout: IsoDuration::from_micros(self.timeout_us),
             headers,
@@ -54,7 +116,15 @@ impl CallbackRow {
                 self.initial_backoff_us,
                 self.max_backoff_us,
             )?,
-            secret: SigningSecret::parse(&self.secret).map_err(|e| e.to_string())?,
+            secret: SigningSecret::parse(&secret).map_err(|e| e.to_string())?,
+            previous_secret: match (previous_secret, self.previous_expires_at) {
+                (Some(secret), Some(expires_at)) => Some(PreviousSecret {
+                    secret: SigningSecret::parse(&secret)
+                        .map_err(|e| format!("previous_secret: {e}"))?,
+                    expires_at,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -69,9 +139,9 @@ struct StoredRow {
 }
 
 impl StoredRow {
-    fn into_stored(self) -> Result<StoredCallback, sqlx::Error> {
+    fn into_stored(self, at_rest: &AtRest) -> Result<StoredCallback, sqlx::Error> {
         let name = self.row.name.clone();
-        let callback = self.row.into_callback().map_err(|why| {
+        let callback = self.row.into_callback(at_rest).map_err(|why| {
             sqlx::Error::Decode(format!("stored callback {name:?} does not parse: {why}").into())
         })?;
         Ok(StoredCallback {
@@ -82,14 +152,18 @@ impl StoredRow {
     }
 }
 
+/// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
      initial_backoff_us, max_backoff_us, secret, created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
-/// re-registered without one keeps its secret, so receivers keep verifying.
+/// re-registered without one keeps its secret (and a rotated-out one in grace), so
+/// receivers keep verifying. A given secret replaces both at once: that is a reset, not a
+/// rotation.
 pub async fn upsert_callback(
     pool: &PgPool,
+    at_rest: &AtRest,
     registration: &Registration,
 ) -> Result<(StoredCallback, bool), sqlx::Error> {
     #[derive(sqlx::FromRow)]
@@ -99,7 +173,8 @@ pub async fn upsert_callback(
         inserted: bool,
     }
     let callback = &registration.callback;
-    let secret = callback.secret.as_str();
+    let name = callback.name.as_str();
+    let secret = at_rest.store(callback.secret.as_str(), &secret_place(name));
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
@@ -110,8 +185,10 @@ pub async fn upsert_callback(
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             previous_secret = case when $8 is null then c.previous_secret end, \
+             previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
-           returning {CALLBACK_COLUMNS}, (xmax = 0) as inserted \
+           returning {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS}, (xmax = 0) as inserted \
          ), {} \
          select upserted.*, {} as notified from upserted",
         callback_cte("$1", "true"),
@@ -120,38 +197,40 @@ pub async fn upsert_callback(
     .bind(callback.name.as_str())
     .bind(callback.url.as_str())
     .bind(callback.timeout.as_micros())
-    .bind(Json(callback.headers.to_map()))
+    .bind(Json(store_headers(at_rest, name, &callback.headers)))
     .bind(i32::try_from(callback.retry.max_attempts).unwrap_or(i32::MAX))
     .bind(callback.retry.initial_backoff_iso().as_micros())
     .bind(callback.retry.max_backoff_iso().as_micros())
-    .bind(registration.secret_given.then_some(secret))
-    .bind(secret)
+    .bind(registration.secret_given.then_some(&secret))
+    .bind(&secret)
     .fetch_one(pool)
     .await?;
-    Ok((upserted.row.into_stored()?, upserted.inserted))
+    Ok((upserted.row.into_stored(at_rest)?, upserted.inserted))
 }
 
 pub async fn get_callback(
     pool: &PgPool,
+    at_rest: &AtRest,
     name: &str,
 ) -> Result<Option<StoredCallback>, sqlx::Error> {
     let row: Option<StoredRow> = sqlx::query_as(&format!(
-        "select {CALLBACK_COLUMNS} from callbacks where name = $1"
+        "select {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS} from callbacks where name = $1"
     ))
     .bind(name)
     .fetch_optional(pool)
     .await?;
-    row.map(StoredRow::into_stored).transpose()
+    row.map(|row| row.into_stored(at_rest)).transpose()
 }
 
 /// One page in name order after `after`, and whether more follow.
 pub async fn list_callbacks(
     pool: &PgPool,
+    at_rest: &AtRest,
     after: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<StoredCallback>, bool), sqlx::Error> {
     let mut rows: Vec<StoredRow> = sqlx::query_as(&format!(
-        "select {CALLBACK_COLUMNS} from callbacks \
+        "select {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS} from callbacks \
          where $1::text is null or name > $1 order by name limit $2"
     ))
     .bind(after)
@@ -162,9 +241,122 @@ pub async fn list_callbacks(
     rows.truncate(limit as usize);
     let callbacks = rows
         .into_iter()
-        .map(StoredRow::into_stored)
+        .map(|row| row.into_stored(at_rest))
         .collect::<Result<_, _>>()?;
     Ok((callbacks, more))
+}
+
+/// Makes `secret` the callback's signing secret and keeps the one it replaces for `grace`
+/// (by the database clock); `None` if there is no such callback. Returns when the previous
+/// secret stops signing. A secret still in grace from an earlier rotation is dropped:
+/// receivers are told of one pending change at a time.
+pub async fn rotate_secret(
+    pool: &PgPool,
+    at_rest: &AtRest,
+    name: &str,
+    secret: &SigningSecret,
+    grace: IsoDuration,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with rotated as ( \
+               update callbacks set previous_secret = $3, \
+                 previous_expires_at = now() + $4::int8 * interval '1 microsecond', \
+                 secret = $2, updated_at = now() \
+               where name = $1 \
+               returning previous_expires_at \
+             ), {} \
+             select previous_expires_at, {} as notified from rotated",
+            callback_cte("$1", "exists (select 1 from rotated)"),
+            evaluate(&["announce"]),
+        )
+    });
+    // The current secret moves to another column, whose associated data differs: it is
+    // opened and sealed again, under a row lock so a concurrent rotation cannot interleave.
+    let mut tx = pool.begin().await?;
+    let current: Option<String> =
+        sqlx::query_scalar("select secret from callbacks where name = $1 for update")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    let current = at_rest.load(&current, &secret_place(name)).map_err(|e| {
+        sqlx::Error::Decode(format!("stored callback {name:?}: secret: {e}").into())
+    })?;
+    let row: Option<(DateTime<Utc>, i64)> = sqlx::query_as(SQL.as_str())
+        .bind(name)
+        .bind(at_rest.store(secret.as_str(), &secret_place(name)))
+        .bind(at_rest.store(&current, &previous_secret_place(name)))
+        .bind(grace.as_micros())
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(row.map(|(expires_at, _)| expires_at))
+}
+
+/// `taskshed rekey`, one batch: re-seals the secrets and header values of up to `limit`
+/// callbacks after `after` (name order) from `from` to `to`, in one transaction with the
+/// rows locked. Returns the last name seen (`None` when no rows are left) and how many
+/// rows changed. Values already under `to` stay as they are, so a rerun is harmless.
+pub async fn reseal_batch(
+    pool: &PgPool,
+    from: &AtRest,
+    to: &AtRest,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<(Option<String>, usize), anyhow::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Sealed {
+        name: String,
+        secret: String,
+        previous_secret: Option<String>,
+        headers: Json<BTreeMap<String, String>>,
+    }
+    let mut tx = pool.begin().await?;
+    let rows: Vec<Sealed> = sqlx::query_as(
+        "select name, secret, previous_secret, headers from callbacks \
+         where $1::text is null or name > $1 order by name limit $2 for update",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let last = rows.last().map(|row| row.name.clone());
+    let mut changed = 0;
+    for row in rows {
+        let name = &row.name;
+        let reseal = |stored: &str, place: String| {
+            from.reseal(to, stored, &place)
+                .map_err(|e| anyhow::anyhow!("callback {name:?}, {place}: {e}"))
+        };
+        let secret = reseal(&row.secret, secret_place(name))?;
+        let previous = match &row.previous_secret {
+            Some(stored) => Some(reseal(stored, previous_secret_place(name))?),
+            None => None,
+        };
+        let mut headers = BTreeMap::new();
+        for (header, stored) in &row.headers.0 {
+            headers.insert(header.clone(), reseal(stored, header_place(name, header))?);
+        }
+        if secret == row.secret && previous == row.previous_secret && headers == row.headers.0 {
+            continue;
+        }
+        sqlx::query(
+            "update callbacks set secret = $2, previous_secret = $3, headers = $4 \
+             where name = $1",
+        )
+        .bind(name)
+        .bind(&secret)
+        .bind(&previous)
+        .bind(Json(&headers))
+        .execute(&mut *tx)
+        .await?;
+        changed += 1;
+    }
+    tx.commit().await?;
+    Ok((last, changed))
 }
 
 /// What deleting a callback did.
@@ -220,12 +412,14 @@ mod tests {
             initial_backoff_us: 5_000_000,
             max_backoff_us: 3_600_000_000,
             secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            previous_secret: None,
+            previous_expires_at: None,
         }
     }
 
     #[test]
     fn a_registered_row_parses() {
-        let callback = row().into_callback().expect("valid row");
+        let callback = row().into_callback(&AtRest::Plaintext).expect("valid row");
         assert_eq!(callback.url.as_str(), "https://example.com/hook");
         assert_eq!(callback.retry, RetryPolicy::default());
         assert_eq!(callback.headers.as_slice().len(), 1);
@@ -256,7 +450,9 @@ mod tests {
             },
         ];
         for row in broken {
-            let why = row.into_callback().expect_err("must not parse");
+            let why = row
+                .into_callback(&AtRest::Plaintext)
+                .expect_err("must not parse");
             assert!(!why.contains("hunter2"), "{why}");
         }
     }

@@ -13,9 +13,10 @@ use std::sync::LazyLock;
 
 use super::notify;
 
-use super::callbacks::CallbackRow;
+use super::callbacks::{CallbackRow, PREVIOUS_SECRET_COLUMNS};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
+use crate::domain::sealed::AtRest;
 use crate::domain::task::TaskStatus;
 
 /// A claimed task: everything needed to deliver it.
@@ -142,19 +143,20 @@ pub async fn claim_due(
 /// its attempts fail as invalid requests instead of being sent).
 pub async fn callback_targets(
     pool: &PgPool,
+    at_rest: &AtRest,
     names: &[String],
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
-    let rows: Vec<CallbackRow> = sqlx::query_as(
+    let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret \
+           max_backoff_us, secret, {PREVIOUS_SECRET_COLUMNS} \
          from callbacks where name = any($1)",
-    )
+    ))
     .bind(names)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| (row.name.clone(), row.into_callback()))
+        .map(|row| (row.name.clone(), row.into_callback(at_rest)))
         .collect())
 }
 

@@ -36,7 +36,8 @@ async fn register_then_replace_keeps_the_generated_secret() {
     );
     assert!(cb["created_at"].as_str().unwrap().ends_with('Z'));
 
-    // Re-register without a secret: 200, new settings, same secret.
+    // Re-register without a secret: 200, new settings, same secret — which this answer,
+    // not having set it, does not carry (v2: secrets are write-only).
     let replaced = app
         .put(
             "/v1/callbacks/mail",
@@ -49,15 +50,16 @@ async fn register_then_replace_keeps_the_generated_secret() {
     let cb = &replaced.body;
     assert_eq!(cb["url"], "http://other.example:8080/x?y=1");
     assert_eq!(cb["timeout"], "PT1M30S");
+    // Header values are write-only too: only the names come back.
     assert_eq!(
         cb["headers"],
-        json!({"authorization": "Bearer t", "x-team": "a"})
+        json!({"authorization": "[redacted]", "x-team": "[redacted]"})
     );
     assert_eq!(
         cb["retry"],
         json!({"max_attempts": 3, "initial_backoff": "PT0.5S", "max_backoff": "PT2M"})
     );
-    assert_eq!(cb["secret"], secret.as_str());
+    assert!(cb.get("secret").is_none(), "{cb:#}");
     assert_eq!(cb["created_at"], created.body["created_at"]);
 
     // A given secret is stored and returned.
@@ -70,7 +72,12 @@ async fn register_then_replace_keeps_the_generated_secret() {
     assert_eq!(given.body["timeout"], "PT10S");
     let fetched = app.get("/v1/callbacks/mail").await;
     assert_eq!(fetched.status, 200);
-    assert_eq!(fetched.body, given.body);
+    let mut shown = given.body.clone();
+    shown.as_object_mut().unwrap().remove("secret");
+    assert_eq!(
+        fetched.body, shown,
+        "a GET is the PUT answer without the secret"
+    );
 
     // A new callback with a given secret.
     let other = app
@@ -92,7 +99,9 @@ async fn get_one_or_404() {
     let registered = app.register_callback("known", HOOK).await;
     let reply = app.get("/v1/callbacks/known").await;
     assert_eq!(reply.status, 200, "{reply:#?}");
-    assert_eq!(reply.body, registered);
+    let mut shown = registered.clone();
+    shown.as_object_mut().unwrap().remove("secret");
+    assert_eq!(reply.body, shown);
     app.get("/v1/callbacks/unknown")
         .await
         .assert_problem(404, "callback_not_found");
@@ -113,7 +122,7 @@ async fn list_is_paginated_in_name_order() {
         pages += 1;
         for cb in reply.body["callbacks"].as_array().unwrap() {
             names.push(cb["name"].as_str().unwrap().to_owned());
-            assert!(cb["secret"].as_str().unwrap().starts_with("whsec_"));
+            assert!(cb.get("secret").is_none(), "a list shows a secret: {cb:#}");
         }
         match reply.body["next_cursor"].as_str() {
             Some(cursor) => path = format!("/v1/callbacks?limit=2&cursor={cursor}"),
@@ -270,4 +279,39 @@ async fn invalid_callbacks_are_refused_and_not_written() {
         )
         .await;
     assert_eq!(reply.status, 201, "{reply:#?}");
+}
+
+#[tokio::test]
+async fn secrets_and_header_values_are_never_in_a_get() {
+    let app = TestApp::spawn().await;
+    let spec = json!({"url": HOOK, "secret": SECRET,
+                      "headers": {"authorization": "Bearer receiver-token"}});
+    let put = app.put("/v1/callbacks/vault", spec.clone()).await;
+    assert_eq!(put.status, 201, "{put:#?}");
+    // The PUT that set the secret returns it; header values are redacted even there.
+    assert_eq!(put.body["secret"], SECRET);
+    assert_eq!(put.body["headers"], json!({"authorization": "[redacted]"}));
+    // Re-registering without a secret keeps it, and that answer does not carry it.
+    let kept = app
+        .put(
+            "/v1/callbacks/vault",
+            json!({"url": HOOK, "headers": spec["headers"]}),
+        )
+        .await;
+    assert_eq!(kept.status, 200, "{kept:#?}");
+    assert!(kept.body.get("secret").is_none(), "{kept:#?}");
+
+    for path in [
+        "/v1/callbacks/vault",
+        "/v1/callbacks",
+        "/v1/callbacks?limit=1",
+    ] {
+        let reply = app.get(path).await;
+        assert_eq!(reply.status, 200, "{reply:#?}");
+        let text = reply.body.to_string();
+        for leaked in [SECRET, "whsec_", "receiver-token", "\"secret\""] {
+            assert!(!text.contains(leaked), "{path} shows {leaked}: {text}");
+        }
+        assert!(text.contains("[redacted]"), "{text}");
+    }
 }

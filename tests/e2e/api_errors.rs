@@ -117,8 +117,9 @@ async fn wrong_content_type_is_415() {
 #[tokio::test]
 async fn oversized_body_is_413() {
     let app = app_with_callback().await;
-    // Valid JSON, just over the 1 MiB limit of the test app.
-    let padding = "x".repeat(1024 * 1024);
+    // Valid JSON, just over the single-task limit: 1 MiB of kwargs + 64 KiB (API v2,
+    // "Limits"; this was the old 1 MiB body limit of the test app).
+    let padding = "x".repeat(1024 * 1024 + 64 * 1024);
     let body = serde_json::to_vec(&task_with("kwargs", Some(json!({ "pad": padding })))).unwrap();
     let reply = app
         .raw(
@@ -129,17 +130,22 @@ async fn oversized_body_is_413() {
         )
         .await;
     assert_problem_shape(&reply, 413, "payload_too_large");
+    // A batch over the test app's 4 MiB batch limit.
+    let big_batch = format!(
+        r#"{{"tasks": [], "pad": "{}"}}"#,
+        "x".repeat(4 * 1024 * 1024)
+    );
     let reply = app
         .raw(
             Method::POST,
             "/v1/tasks/batch",
             Some("application/json"),
-            body,
+            big_batch.into_bytes(),
         )
         .await;
     assert_problem_shape(&reply, 413, "payload_too_large");
     assert_eq!(count_tasks(&app).await, 0);
-    // Just under the limit is fine.
+    // Just under the kwargs limit is fine.
     let padding = "x".repeat(1000 * 1000);
     let reply = app
         .post(

@@ -24,6 +24,8 @@ fn bad_configuration_is_refused_with_a_clear_message() {
         (&["--role", "everything"], "--role"),
         (&["--log-format", "xml"], "--log-format"),
         (&["--instance-id", "a b"], "--instance-id"),
+        (&["--encryption-key", "c2hvcnQ="], "expected 32"),
+        (&["--min-interval", "PT0S"], "--min-interval"),
     ];
     for (args, expected) in cases {
         let out = taskshed(args);
@@ -49,6 +51,11 @@ fn help_lists_every_option_with_its_environment_variable() {
         "TASKSHED_POLL_INTERVAL",
         "TASKSHED_RETENTION",
         "TASKSHED_SHUTDOWN_GRACE",
+        "TASKSHED_ENCRYPTION_KEY",
+        "TASKSHED_MAX_KWARGS_BYTES",
+        "TASKSHED_MIN_INTERVAL",
+        "TASKSHED_MAX_CONNECTIONS",
+        "TASKSHED_READ_TIMEOUT",
     ] {
         assert!(help.contains(env), "--help does not mention {env}");
     }
@@ -64,7 +71,7 @@ fn openapi_subcommand_prints_the_spec() {
 
 /// With no `DATABASE_URL`, `taskshed` runs its own PostgreSQL in `--data-dir`; tasks
 /// survive a `kill -9` of the service (which leaves a stale postmaster lock behind) and a
-/// restart on the same directory.
+/// restart on the same directory, and signing secrets are sealed with a key file there.
 #[tokio::test]
 async fn embedded_postgres_keeps_tasks_across_a_kill_and_restart() {
     let dir = std::env::temp_dir().join(format!("taskshed-cli-{}", uuid::Uuid::new_v4().simple()));
@@ -86,12 +93,23 @@ async fn embedded_postgres_keeps_tasks_across_a_kill_and_restart() {
             "run_at": "2099-01-01T00:00:00Z", "kwargs": {"kept": true}
         }))
         .await;
+    // The embedded default seals secrets with a key file it created, readable by its owner
+    // only; the restart below reads the callback with it.
+    let key_file = data_dir.join("encryption.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_file)
+            .expect("the key file")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "{}", key_file.display());
     first.kill9().await;
 
     let second = Server::start_embedded("embedded-b", &env).await;
     let task = second.api.task("survivor").await;
     assert_eq!(task["kwargs"], json!({"kept": true}));
     assert_eq!(task["status"], "scheduled");
+    let hook = second.api.get("/v1/callbacks/hook").await;
+    assert_eq!(hook.status, 200, "{hook:#?}");
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }

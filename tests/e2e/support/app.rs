@@ -37,7 +37,8 @@ impl TestApp {
             .expect("pool");
         taskshed::harness::migrate(&pool).await.expect("migrate");
         let mut config = default_config();
-        config.max_body_bytes = 1024 * 1024;
+        // Batches up to 4 MiB: enough to send a batch item over the 1 MiB kwargs limit.
+        config.max_body_bytes = 4 * 1024 * 1024;
         let state = taskshed::harness::state(&config, pool.clone(), Arc::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -25,8 +25,11 @@ from .key_page import KeyPage
 from .kwargs import Kwargs
 from .patch_task_request import PatchTaskRequest
 from .problem import Problem
+from .registered_callback import RegisteredCallback
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
+from .rotate_secret_spec import RotateSecretSpec
+from .rotated_secret import RotatedSecret
 from .run_type import RunType
 from .task import Task
 from .task_counts import TaskCounts
@@ -61,8 +64,11 @@ __all__ = (
     "Kwargs",
     "PatchTaskRequest",
     "Problem",
+    "RegisteredCallback",
     "RetryPolicy",
     "RetrySpec",
+    "RotatedSecret",
+    "RotateSecretSpec",
     "RunType",
     "Task",
     "TaskCounts",

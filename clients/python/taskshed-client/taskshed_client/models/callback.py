@@ -17,19 +17,20 @@ T = TypeVar("T", bound="Callback")
 
 @_attrs_define
 class Callback:
-    """A registered callback.
+    """A registered callback as every answer shows it: without its signing secret, and with
+    each static header value replaced by `"[redacted]"` (both are write-only).
 
-    Attributes:
-        name (str):
-        url (str):  Example: https://example.com/hooks/reminders.
-        timeout (str):
-        headers (Headers): Extra static request headers sent with every delivery, name → value. TaskShed's own
-            headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-            be overridden. Example: {'authorization': 'Bearer s3cr3t'}.
-        retry (RetryPolicy): The retry policy as stored.
-        secret (str): The Standard Webhooks signing secret receivers verify with.
-        created_at (datetime.datetime):
-        updated_at (datetime.datetime):
+        Attributes:
+            name (str):
+            url (str):  Example: https://example.com/hooks/reminders.
+            timeout (str):
+            headers (Headers): Extra static request headers sent with every delivery, name → value: at most 32, each
+                value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+                `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+                `"[redacted]"`. Example: {'authorization': 'Bearer s3cr3t'}.
+            retry (RetryPolicy): The retry policy as stored.
+            created_at (datetime.datetime):
+            updated_at (datetime.datetime):
     """
 
     name: str
@@ -37,7 +38,6 @@ class Callback:
     timeout: str
     headers: Headers
     retry: RetryPolicy
-    secret: str
     created_at: datetime.datetime
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -53,8 +53,6 @@ class Callback:
 
         retry = self.retry.to_dict()
 
-        secret = self.secret
-
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
@@ -68,7 +66,6 @@ class Callback:
                 "timeout": timeout,
                 "headers": headers,
                 "retry": retry,
-                "secret": secret,
                 "created_at": created_at,
                 "updated_at": updated_at,
             }
@@ -92,8 +89,6 @@ class Callback:
 
         retry = RetryPolicy.from_dict(d.pop("retry"))
 
-        secret = d.pop("secret")
-
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -104,7 +99,6 @@ class Callback:
             timeout=timeout,
             headers=headers,
             retry=retry,
-            secret=secret,
             created_at=created_at,
             updated_at=updated_at,
         )

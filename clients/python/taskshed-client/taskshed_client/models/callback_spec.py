@@ -26,9 +26,10 @@ class CallbackSpec:
     Attributes:
         url (str): Absolute `http`/`https` URL, without user-info. Example: https://example.com/hooks/reminders.
         timeout (str | Unset): Per-attempt timeout, at most `PT5M` (default `PT10S`). Example: PT10S.
-        headers (Headers | Unset): Extra static request headers sent with every delivery, name → value. TaskShed's own
-            headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-            be overridden. Example: {'authorization': 'Bearer s3cr3t'}.
+        headers (Headers | Unset): Extra static request headers sent with every delivery, name → value: at most 32, each
+            value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+            `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+            `"[redacted]"`. Example: {'authorization': 'Bearer s3cr3t'}.
         retry (RetrySpec | Unset): How failed deliveries are retried. Every field is optional.
         secret (str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
             absent; an existing callback re-registered without one keeps its secret.

@@ -11,9 +11,10 @@ T = TypeVar("T", bound="Headers")
 
 @_attrs_define
 class Headers:
-    """Extra static request headers sent with every delivery, name → value. TaskShed's own
-    headers (`content-type`, `user-agent`, `webhook-*`, `taskshed-*`, hop-by-hop) cannot
-    be overridden.
+    """Extra static request headers sent with every delivery, name → value: at most 32, each
+    value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+    `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+    `"[redacted]"`.
 
         Example:
             {'authorization': 'Bearer s3cr3t'}

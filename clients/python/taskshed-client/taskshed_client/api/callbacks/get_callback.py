@@ -81,7 +81,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Callback | Problem]:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -112,7 +112,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Callback | Problem | None:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -138,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Callback | Problem]:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -167,7 +167,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Callback | Problem | None:
-    """Get one callback.
+    """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 

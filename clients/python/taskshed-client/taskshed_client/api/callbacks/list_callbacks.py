@@ -87,7 +87,8 @@ def sync_detailed(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -121,7 +122,8 @@ def sync(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -150,7 +152,8 @@ async def asyncio_detailed(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[CallbackPage | Problem]:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 
@@ -182,7 +185,8 @@ async def asyncio(
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> CallbackPage | Problem | None:
-    """List callbacks, in name order.
+    """List callbacks, in name order, without their signing secrets; header values are
+    `"[redacted]"`.
 
      Needs an API key with the `read` scope (or one implying it).
 

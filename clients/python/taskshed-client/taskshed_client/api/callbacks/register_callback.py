@@ -6,9 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.callback import Callback
 from ...models.callback_spec import CallbackSpec
 from ...models.problem import Problem
+from ...models.registered_callback import RegisteredCallback
 from ...types import Response
 
 
@@ -34,14 +34,16 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Callback | Problem | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | RegisteredCallback | None:
     if response.status_code == 200:
-        response_200 = Callback.from_dict(response.json())
+        response_200 = RegisteredCallback.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 201:
-        response_201 = Callback.from_dict(response.json())
+        response_201 = RegisteredCallback.from_dict(response.json())
 
         return response_201
 
@@ -91,7 +93,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Callback | Problem]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | RegisteredCallback]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,11 +109,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CallbackSpec,
-) -> Response[Callback | Problem]:
+) -> Response[Problem | RegisteredCallback]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -125,7 +131,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Callback | Problem]
+        Response[Problem | RegisteredCallback]
     """
 
     kwargs = _get_kwargs(
@@ -145,11 +151,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CallbackSpec,
-) -> Callback | Problem | None:
+) -> Problem | RegisteredCallback | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -165,7 +173,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Callback | Problem
+        Problem | RegisteredCallback
     """
 
     return sync_detailed(
@@ -180,11 +188,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CallbackSpec,
-) -> Response[Callback | Problem]:
+) -> Response[Problem | RegisteredCallback]:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -200,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Callback | Problem]
+        Response[Problem | RegisteredCallback]
     """
 
     kwargs = _get_kwargs(
@@ -218,11 +228,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CallbackSpec,
-) -> Callback | Problem | None:
+) -> Problem | RegisteredCallback | None:
     """Register or replace a callback.
 
      Pending tasks resolve the callback at each attempt, so a new URL, timeout or secret
-    applies to them at once. The answer includes the signing secret.
+    applies to them at once. The answer carries the signing secret only when this request
+    set it (given, or generated for a new callback); no other answer ever contains it, and
+    static header values always come back as `"[redacted]"`.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -238,7 +250,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Callback | Problem
+        Problem | RegisteredCallback
     """
 
     return (

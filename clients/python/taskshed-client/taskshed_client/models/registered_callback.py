@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.headers import Headers
+    from ..models.retry_policy import RetryPolicy
+
+
+T = TypeVar("T", bound="RegisteredCallback")
+
+
+@_attrs_define
+class RegisteredCallback:
+    """The answer to `PUT /v1/callbacks/{name}`: the callback, plus its signing secret when
+    this `PUT` set it (given, or generated for a new callback). It is the only answer that
+    ever carries the secret; a re-registration that keeps the old secret leaves it out.
+
+        Attributes:
+            name (str):
+            url (str):  Example: https://example.com/hooks/reminders.
+            timeout (str):
+            headers (Headers): Extra static request headers sent with every delivery, name → value: at most 32, each
+                value at most 4 KiB. TaskShed's own headers (`content-type`, `user-agent`, `webhook-*`,
+                `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
+                `"[redacted]"`. Example: {'authorization': 'Bearer s3cr3t'}.
+            retry (RetryPolicy): The retry policy as stored.
+            created_at (datetime.datetime):
+            updated_at (datetime.datetime):
+            secret (str | Unset): The Standard Webhooks signing secret receivers verify with; present only when this
+                request set it. Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw.
+    """
+
+    name: str
+    url: str
+    timeout: str
+    headers: Headers
+    retry: RetryPolicy
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    secret: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        url = self.url
+
+        timeout = self.timeout
+
+        headers = self.headers.to_dict()
+
+        retry = self.retry.to_dict()
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        secret = self.secret
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "url": url,
+                "timeout": timeout,
+                "headers": headers,
+                "retry": retry,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+        if secret is not UNSET:
+            field_dict["secret"] = secret
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.headers import Headers  # noqa: PLC0415
+        from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        url = d.pop("url")
+
+        timeout = d.pop("timeout")
+
+        headers = Headers.from_dict(d.pop("headers"))
+
+        retry = RetryPolicy.from_dict(d.pop("retry"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        secret = d.pop("secret", UNSET)
+
+        registered_callback = cls(
+            name=name,
+            url=url,
+            timeout=timeout,
+            headers=headers,
+            retry=retry,
+            created_at=created_at,
+            updated_at=updated_at,
+            secret=secret,
+        )
+
+        registered_callback.additional_properties = d
+        return registered_callback
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
