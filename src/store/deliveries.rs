@@ -198,8 +198,11 @@ pub struct FinishedAttempt {
 /// the running rows (a partial-index or sequential scan) and rescanned the whole input
 /// for each: O(batch × running), 0.3–2 s per batch of 1,000. Comparing the status with
 /// the input's `held` column makes it a join condition, so the plan is always one
-/// primary-key lookup per result. Likewise applied rows are found with `in (select …)`,
-/// a hashed subplan, not a nested-loop join against the `applied` CTE.
+/// primary-key lookup per result. The claiming instance is compared the same way
+/// (`t.claimed_by = i.holder`): as a filter `t.claimed_by = $18` it sent the ceiling's
+/// finishes from 20–30 ms to 100 ms per batch of 1,000, statistics saying almost no row
+/// has that `claimed_by`. Likewise applied rows are found with `in (select …)`, a hashed
+/// subplan, not a nested-loop join against the `applied` CTE.
 pub async fn finish_attempts(
     pool: &PgPool,
     instance: &str,
@@ -212,7 +215,7 @@ pub async fn finish_attempts(
     }
     sqlx::query_scalar(
         "with input as ( \
-           select *, 'running'::text as held \
+           select *, 'running'::text as held, $18::text as holder \
            from unnest($1::text[], $2::int8[], $3::text[], $4::timestamptz[], \
              $5::timestamptz[], $6::int4[], $7::text[], $8::bool[], $9::text[], $10::int4[], \
              $11::timestamptz[], $12::timestamptz[], $13::int8[], $14::int4[], $15::text[], \
@@ -231,7 +234,7 @@ pub async fn finish_attempts(
              finished_at = case when i.status in ('succeeded', 'failed') then now() end \
            from input i \
            where t.task_id = i.task_id and t.fence = i.fence and t.status = i.held \
-             and t.claimed_by = $18 \
+             and t.claimed_by = i.holder \
            returning t.task_id \
          ), recorded as ( \
            insert into attempts (task_id, webhook_id, attempt, scheduled_at, started_at, \
