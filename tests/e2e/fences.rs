@@ -18,7 +18,8 @@ use crate::support::database::fresh_database;
 
 const LEASE_MARGIN_US: i64 = 15_000_000;
 
-async fn pool_with_a_due_task() -> sqlx::PgPool {
+/// A fresh, migrated database with callback `hook` and due `once` tasks `task_ids`.
+async fn pool_with_due_tasks(task_ids: &[&str]) -> sqlx::PgPool {
     let pool = connect(&fresh_database().await, 4).await.expect("pool");
     migrate(&pool).await.expect("migrate");
     sqlx::query(
@@ -32,12 +33,13 @@ async fn pool_with_a_due_task() -> sqlx::PgPool {
     .expect("callback");
     sqlx::query(
         "insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs) \
-         values ('t', 'hook', 'once', now() - interval '1 second', \
-           now() - interval '1 second', '{}')",
+         select id, 'hook', 'once', now() - interval '1 second', \
+           now() - interval '1 second', '{}' from unnest($1::text[]) as id",
     )
+    .bind(task_ids)
     .execute(&pool)
     .await
-    .expect("task");
+    .expect("tasks");
     pool
 }
 
@@ -85,7 +87,7 @@ async fn status(pool: &sqlx::PgPool) -> (String, Option<String>) {
 
 #[tokio::test]
 async fn a_claim_lost_in_a_crash_does_not_lend_its_fence_to_the_next_claim() {
-    let pool = pool_with_a_due_task().await;
+    let pool = pool_with_due_tasks(&["t"]).await;
     let (fence_before,): (i64,) = sqlx::query_as("select fence from tasks where task_id = 't'")
         .fetch_one(&pool)
         .await
@@ -118,7 +120,7 @@ async fn a_claim_lost_in_a_crash_does_not_lend_its_fence_to_the_next_claim() {
 
 #[tokio::test]
 async fn only_the_claiming_instance_can_apply_a_result() {
-    let pool = pool_with_a_due_task().await;
+    let pool = pool_with_due_tasks(&["t"]).await;
     let claimed = claim_one(&pool, "a").await;
     assert!(
         !finish_as(&pool, "b", &claimed).await,
@@ -134,25 +136,7 @@ async fn only_the_claiming_instance_can_apply_a_result() {
 /// problem 1: "isolate a batch that fails deterministically").
 #[tokio::test]
 async fn a_refused_result_does_not_keep_the_rest_of_its_batch_from_being_recorded() {
-    let pool = connect(&fresh_database().await, 4).await.expect("pool");
-    migrate(&pool).await.expect("migrate");
-    sqlx::query(
-        "insert into callbacks (name, url, timeout_us, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret) \
-         values ('hook', 'http://127.0.0.1:9/hook', 10000000, 3, 1000000, 60000000, \
-           'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs) \
-         select 't' || g, 'hook', 'once', now() - interval '1 second', \
-           now() - interval '1 second', '{}' from generate_series(1, 5) g",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    let pool = pool_with_due_tasks(&["t1", "t2", "t3", "t4", "t5"]).await;
     let claim = claim_due(&pool, "a", 10, 0, LEASE_MARGIN_US).await.unwrap();
     assert_eq!(claim.tasks.len(), 5);
     let now = Utc::now();
