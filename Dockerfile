@@ -60,6 +60,9 @@ WORKDIR /var/lib/taskshed
 # with TASKSHED_ADMIN_KEY=tsk_… (installed with scope `admin` at start; README, "Security"),
 # or run `taskshed keys create` against the database first. TASKSHED_INSECURE_NO_AUTH=1
 # serves without keys; only behind something else that authenticates.
+# TASKSHED_ENCRYPTION_KEY (base64 of 32 bytes, `openssl rand -base64 32`, the same for every
+# replica): signing secrets and callback header values are stored encrypted with it; without
+# it they are stored as they are and the process says so at start.
 ENV TASKSHED_LISTEN=0.0.0.0:8080
 EXPOSE 8080
 

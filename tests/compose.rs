@@ -233,3 +233,31 @@ fn dockerfile_is_multi_stage_and_runs_unprivileged() {
         .iter()
         .any(|l| l == r#"ENTRYPOINT ["taskshed"]"#));
 }
+
+#[test]
+fn keys_come_from_env_and_ports_stay_on_loopback() {
+    let doc = compose();
+    let taskshed = service(&doc, "taskshed");
+    let env = environment(taskshed);
+    for name in ["TASKSHED_ADMIN_KEY", "TASKSHED_ENCRYPTION_KEY"] {
+        let value = env.get(name).unwrap_or_else(|| panic!("{name} is not set"));
+        // `${NAME:?message}`: compose refuses to start without it, so `.env` must hold it.
+        assert!(
+            value.starts_with(&format!("${{{name}:?")),
+            "{name} must be required from the environment, got {value:?}"
+        );
+    }
+    let ports = taskshed["ports"].as_sequence().expect("ports");
+    assert!(!ports.is_empty());
+    for port in ports {
+        let port = port.as_str().expect("short port syntax");
+        assert!(
+            port.starts_with("127.0.0.1:"),
+            "{port} publishes beyond the host's loopback"
+        );
+    }
+    assert!(
+        read("Dockerfile").contains("TASKSHED_ENCRYPTION_KEY"),
+        "the Dockerfile documents the encryption key"
+    );
+}
