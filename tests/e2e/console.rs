@@ -509,75 +509,132 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
     }
 }
 
+/// A valid API key's text: `tsk_` and 43 base62 characters.
+fn api_key() -> String {
+    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let body: String = (0..43)
+        .map(|_| alphabet[rand::random::<u8>() as usize % 62] as char)
+        .collect();
+    format!("tsk_{body}")
+}
+
+/// Sends `body` to `url` with `key` as the bearer key; panics unless 2xx.
+async fn send_with_key(method: reqwest::Method, url: &str, key: &str, body: serde_json::Value) {
+    let reply = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = reply.status();
+    assert!(
+        status.is_success(),
+        "{url}: {status} {}",
+        reply.text().await.unwrap_or_default()
+    );
+}
+
 #[tokio::test]
 async fn console_asks_for_a_key_when_the_api_answers_401() {
-    // TaskShed has no auth yet, so the page's `fetch` stands in for a server that wants
-    // `tsk_test`: it answers 401 to any `/v1` call without that key and records the
-    // headers of the calls it lets through.
-    let server = Server::start(&fresh_database().await, "ui-auth", &[]).await;
+    // A real server that enforces keys: with an admin key set, every `/v1` call without a
+    // valid key gets 401, so the console has to ask for one.
+    let key = api_key();
+    let server = Server::start(
+        &fresh_database().await,
+        "ui-auth",
+        &[("TASKSHED_ADMIN_KEY", key.as_str())],
+    )
+    .await;
+    let receiver = Receiver::start().await;
+    let unauthorized = reqwest::get(format!("{}/v1/tasks", server.base))
+        .await
+        .expect("request");
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    // Real data to see once the key is in: a callback and a task scheduled for tomorrow.
+    send_with_key(
+        reqwest::Method::PUT,
+        &format!("{}/v1/callbacks/keyed", server.base),
+        &key,
+        json!({"url": receiver.url("/keyed")}),
+    )
+    .await;
+    let (_, tomorrow) = at(24 * 3600 * 1000);
+    send_with_key(
+        reqwest::Method::POST,
+        &format!("{}/v1/tasks", server.base),
+        &key,
+        json!({"callback": "keyed", "task_id": "behind-a-key", "run_at": tomorrow}),
+    )
+    .await;
+
     let browser = Browser::start().await;
     browser.viewport(1280, 800, false).await;
-    browser
-        .goto(&format!("{}/ui#/callbacks", server.base))
-        .await;
-    browser
-        .wait_for(
-            "the callbacks view",
-            "return document.querySelector('.view[data-view=callbacks]');",
-        )
-        .await;
-    browser
-        .eval(
-            r#"
-            const real = window.fetch;
-            window.seenAuth = [];
-            window.fetch = (url, init = {}) => {
-              if (!String(url).startsWith('/v1')) return real(url, init);
-              const auth = (init.headers || {}).authorization;
-              if (auth !== 'Bearer tsk_test') {
-                return Promise.resolve(new Response(JSON.stringify({
-                  type: 'about:blank', title: 'Unauthorized', status: 401,
-                  code: 'unauthorized', detail: 'a valid API key is required',
-                }), { status: 401, headers: { 'content-type': 'application/problem+json' } }));
-              }
-              window.seenAuth.push(auth);
-              return real(url, init);
-            };
-            sessionStorage.clear();
-            location.hash = '#/';
-            return true;"#,
-            vec![],
-        )
-        .await;
+    let ui = format!("{}/ui", server.base);
+    browser.goto(&format!("{ui}#/")).await;
     browser
         .wait_for(
             "the key prompt",
             "return document.getElementById('key-dialog').open;",
         )
         .await;
+    let stored = browser
+        .eval("return sessionStorage.getItem('taskshed.apiKey');", vec![])
+        .await;
+    assert_eq!(stored, serde_json::Value::Null, "no key before the prompt");
     browser.screenshot(&screenshot_path("key-prompt")).await;
     let input = browser.find("#key-input").await;
-    browser.type_into(&input, "tsk_test").await;
+    browser.type_into(&input, &key).await;
     browser
         .click(&browser.find("#key-form button[value=use]").await)
         .await;
-    // One prompt for all the calls that were refused, then the view loads with the key.
+    // One prompt for all the calls that were refused, then the overview loads real data.
     let count = browser
         .wait_for(
-            "the overview",
-            &text_of(".card-count[data-status=scheduled]"),
+            "the overview with the scheduled task",
+            "const e = document.querySelector('.card-count[data-status=scheduled]'); \
+             return e && e.innerText.trim() === '1' ? e.innerText.trim() : null;",
         )
         .await;
-    assert_eq!(count, "0");
+    assert_eq!(count, "1");
     let state = browser
         .eval(
-            "return [sessionStorage.getItem('taskshed.apiKey'), window.seenAuth.length, \
+            "return [sessionStorage.getItem('taskshed.apiKey'), \
              document.getElementById('key-dialog').open];",
             vec![],
         )
         .await;
-    assert_eq!(state[0], "tsk_test");
-    // The overview makes several calls; all got through, each with the key.
-    assert!(state[1].as_u64().unwrap() >= 3, "{state}");
-    assert_eq!(state[2], false);
+    assert_eq!(state[0], key.as_str());
+    assert_eq!(state[1], false);
+    open(&browser, &ui, "#/callbacks").await;
+    let callbacks = browser
+        .text(&browser.find("[aria-label='Registered callbacks']").await)
+        .await;
+    assert!(callbacks.contains(&receiver.url("/keyed")), "{callbacks}");
+
+    // A reload in the same tab keeps the key (sessionStorage): no second prompt.
+    browser
+        .eval(
+            "window.beforeReload = true; location.hash = '#/'; location.reload(); return true;",
+            vec![],
+        )
+        .await;
+    let count = browser
+        .wait_for(
+            "the overview after the reload",
+            "const e = document.querySelector('.card-count[data-status=scheduled]'); \
+             return !window.beforeReload && e && e.innerText.trim() === '1' \
+               ? e.innerText.trim() : null;",
+        )
+        .await;
+    assert_eq!(count, "1");
+    let state = browser
+        .eval(
+            "return [sessionStorage.getItem('taskshed.apiKey'), \
+             document.getElementById('key-dialog').open];",
+            vec![],
+        )
+        .await;
+    assert_eq!(state[0], key.as_str());
+    assert_eq!(state[1], false, "the reload prompted for the key again");
 }
