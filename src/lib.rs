@@ -1,18 +1,22 @@
 //! TaskShed: a durable, multi-instance task scheduler over HTTP, on PostgreSQL.
 //!
-//! Module map (dependencies point down the list's layers: `http` → `create_batcher` →
-//! `store` → `domain`; `delivery` → `store`; only `store` contains SQL. Two edges outside
-//! that shape: `config` reads the wake horizon from `store::notify` (the poll interval
-//! may not exceed it), and `http` still takes new signing secrets from
-//! `delivery::signing` until the secret type moves to `domain`):
+//! Module map (dependencies point down the layers: `http` → `create_batcher` → `store` →
+//! `domain`; `delivery` → `store` → `domain`; only `store` contains SQL and `domain` does no
+//! I/O. One edge outside that shape: `config` reads the wake horizon from `store::notify`,
+//! the protocol's owner, because the poll interval may not exceed it):
 //! - [`config`]: command line and environment, validated once (the instance id resolved
 //!   once).
-//! - [`app`]: builds the pool, router and delivery loop and runs them until shutdown.
+//! - [`app`]: builds the pool, router and delivery loop and runs them until shutdown;
+//!   applies the start-up rules of access control.
+//! - [`http_server`]: the accept loop with header/body read timeouts and a connection cap.
 //! - [`embedded_pg`]: the private PostgreSQL used when no `DATABASE_URL` is given.
-//! - [`http`]: routes, request/response bodies, pagination cursors, the request log and
-//!   the OpenAPI description; handlers call `store` (or `create_batcher`) and never notify.
+//! - [`http`]: routes, request/response bodies, pagination cursors, access control (one
+//!   route → scope table, the key cache), the request log and the OpenAPI description;
+//!   handlers call `store` (or `create_batcher`) and never notify.
 //! - [`create_batcher`]: group commit for single creates; no SQL, it calls `store`.
-//! - [`domain`]: pure types and rules (ids, durations, instants, schedules).
+//! - [`domain`]: pure types and rules (ids, durations, instants, tasks, callbacks, the
+//!   retry policy, signing secrets, attempt outcomes, limits, schedules and recurrence,
+//!   API keys, sealed secrets, the egress policy).
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
 //! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,
@@ -21,6 +25,11 @@
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request
 //!   log, once, in the request span.
+//! - [`at_rest_key`], [`encryption_key_file`]: which key seals secrets at rest, and the
+//!   embedded default's key file; [`rekey`]: re-encrypting under a new key.
+//! - [`keys_command`]: `taskshed keys create`.
+//! - [`egress_resolver`]: the DNS resolver that applies the egress policy (not wired into
+//!   delivery yet; issue 14).
 //! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
 //!
 //! Every module is `pub(crate)`, so rustc reports what nothing uses. Code outside this
