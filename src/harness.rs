@@ -40,7 +40,7 @@ pub use crate::http::openapi;
 /// with a deterministic interleaving).
 pub use crate::create_batcher::CreateBatcher;
 pub use crate::domain::ids::Id;
-pub use crate::domain::task::{NewTask, RunType};
+pub use crate::domain::task::{NewTask, RunType, ScheduleBounds};
 pub use crate::store::tasks::{CreateOne, WriteOutcome};
 
 /// The delivery path without HTTP, in the order the engine runs it: claim due tasks,

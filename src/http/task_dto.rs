@@ -5,11 +5,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use super::schedule_dto::{self, read_schedule, ScheduleInput};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::kwargs::check_kwargs;
 use crate::domain::limits::Limits;
+use crate::domain::recurrence::dst::DstPolicy;
+use crate::domain::recurrence::stored::dst_policy;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskStatus};
 use crate::domain::time::{format_instant, parse_instant, parse_timezone};
 use crate::error::FieldError;
@@ -37,10 +40,12 @@ pub struct Kwargs(std::collections::HashMap<String, serde_json::Value>);
 pub struct TaskSpec {
     /// Name of a registered callback; resolved to its webhook URL at each attempt.
     pub callback: String,
-    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
-    #[schema(format = DateTime, example = "2025-03-14T14:00:00Z")]
-    pub run_at: String,
-    /// IANA time zone used to read a `run_at` that has no offset.
+    /// When to run (the first occurrence): RFC 3339 with an offset, or a local date-time
+    /// with `timezone`. Required, except for cron tasks.
+    #[serde(default)]
+    #[schema(format = DateTime, example = "2025-03-14T14:00:00Z", nullable = false)]
+    pub run_at: Option<String>,
+    /// IANA time zone used to read a `run_at` that has no offset, and a cron expression.
     #[serde(default)]
     #[schema(example = "America/New_York", nullable = false)]
     pub timezone: Option<String>,
@@ -48,7 +53,7 @@ pub struct TaskSpec {
     #[serde(default)]
     #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
-    /// `once` (default) or `recurring`.
+    /// `once` (default), `recurring` (every `interval`) or `cron`.
     #[serde(default)]
     #[schema(nullable = false)]
     pub run_type: Option<RunType>,
@@ -68,10 +73,40 @@ pub struct TaskSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub paused: Option<bool>,
-    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
+    /// A recurring task that fell behind fires once (true, default) or once per missed
+    /// slot (at most 100; older ones go to the misfire ledger).
     #[serde(default)]
     #[schema(nullable = false)]
     pub coalesce: Option<bool>,
+    /// Cron expression (`run_type: "cron"`): 5 fields (minute hour day-of-month month
+    /// day-of-week), or 6 with seconds first; `@yearly @annually @monthly @weekly @daily
+    /// @midnight @hourly`; `L`, `W`, `#`. Read in `timezone` (default `UTC`).
+    #[serde(default)]
+    #[schema(nullable = false, example = "0 9 * * 1-5")]
+    pub cron: Option<String>,
+    /// Cron only: what to do in DST gaps and overlaps. Default `skip` / `once`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron only: the first occurrence is the first match at or after this instant
+    /// (default: now), when `run_at` is not given.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron: no occurrence after this instant; then the task ends
+    /// `succeeded`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub end_at: Option<String>,
+    /// Recurring and cron: the task ends `succeeded` after this many finished occurrences.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1)]
+    pub max_runs: Option<i64>,
+    /// Recurring and cron: each occurrence runs at a uniformly random moment within
+    /// `[instant, instant + jitter]`, never early (at most `P7D`).
+    #[serde(default)]
+    #[schema(format = Duration, nullable = false, example = "PT30S")]
+    pub jitter: Option<String>,
 }
 
 /// Body of `POST /v1/tasks`: a task plus what to do if its id exists.
@@ -90,10 +125,12 @@ pub struct TaskSpec {
 pub struct CreateTaskRequest {
     /// Name of a registered callback; resolved to its webhook URL at each attempt.
     pub callback: String,
-    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
-    #[schema(format = DateTime)]
-    pub run_at: String,
-    /// IANA time zone used to read a `run_at` that has no offset.
+    /// When to run (the first occurrence): RFC 3339 with an offset, or a local date-time
+    /// with `timezone`. Required, except for cron tasks.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub run_at: Option<String>,
+    /// IANA time zone used to read a `run_at` that has no offset, and a cron expression.
     #[serde(default)]
     #[schema(nullable = false)]
     pub timezone: Option<String>,
@@ -101,7 +138,7 @@ pub struct CreateTaskRequest {
     #[serde(default)]
     #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
-    /// `once` (default) or `recurring`.
+    /// `once` (default), `recurring` (every `interval`) or `cron`.
     #[serde(default)]
     #[schema(nullable = false)]
     pub run_type: Option<RunType>,
@@ -121,10 +158,40 @@ pub struct CreateTaskRequest {
     #[serde(default)]
     #[schema(nullable = false)]
     pub paused: Option<bool>,
-    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
+    /// A recurring task that fell behind fires once (true, default) or once per missed
+    /// slot (at most 100; older ones go to the misfire ledger).
     #[serde(default)]
     #[schema(nullable = false)]
     pub coalesce: Option<bool>,
+    /// Cron expression (`run_type: "cron"`): 5 fields (minute hour day-of-month month
+    /// day-of-week), or 6 with seconds first; `@yearly @annually @monthly @weekly @daily
+    /// @midnight @hourly`; `L`, `W`, `#`. Read in `timezone` (default `UTC`).
+    #[serde(default)]
+    #[schema(nullable = false, example = "0 9 * * 1-5")]
+    pub cron: Option<String>,
+    /// Cron only: what to do in DST gaps and overlaps. Default `skip` / `once`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron only: the first occurrence is the first match at or after this instant
+    /// (default: now), when `run_at` is not given.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron: no occurrence after this instant; then the task ends
+    /// `succeeded`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub end_at: Option<String>,
+    /// Recurring and cron: the task ends `succeeded` after this many finished occurrences.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1)]
+    pub max_runs: Option<i64>,
+    /// Recurring and cron: each occurrence runs at a uniformly random moment within
+    /// `[instant, instant + jitter]`, never early (at most `P7D`).
+    #[serde(default)]
+    #[schema(format = Duration, nullable = false, example = "PT30S")]
+    pub jitter: Option<String>,
     /// Replace a task with the same id (true, default) or answer 409 `task_exists`.
     #[serde(default)]
     #[schema(nullable = false)]
@@ -145,6 +212,12 @@ impl CreateTaskRequest {
             group_id: self.group_id,
             paused: self.paused,
             coalesce: self.coalesce,
+            cron: self.cron,
+            dst_policy: self.dst_policy,
+            start_at: self.start_at,
+            end_at: self.end_at,
+            max_runs: self.max_runs,
+            jitter: self.jitter,
         };
         (spec, self.replace_existing.unwrap_or(true))
     }
@@ -194,12 +267,7 @@ pub fn read_run_at(
 
 /// Reads an interval: an ISO 8601 duration greater than zero.
 pub fn read_interval(errors: &mut Errors, raw: &str, limits: &Limits) -> Option<IsoDuration> {
-    let interval = errors.check("interval", IsoDuration::parse(raw))?;
-    if interval.as_micros() <= 0 {
-        errors.push("interval", "must be greater than zero");
-        return None;
-    }
-    errors.check("interval", limits.check_interval(interval))
+    errors.check("interval", schedule_dto::interval(raw, limits))
 }
 
 /// Reads kwargs: a JSON object without NUL characters; absent or null means `{}`.
@@ -223,18 +291,32 @@ impl TaskSpec {
     pub fn into_new_task(self, prefix: &str, limits: &Limits) -> Result<NewTask, Vec<FieldError>> {
         let mut errors = Errors::new(prefix);
         let callback = errors.check("callback", Id::parse(&self.callback));
-        let (run_at, timezone) = read_run_at(&mut errors, &self.run_at, self.timezone.as_deref());
         let kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         let run_type = self.run_type.unwrap_or_default();
-        let interval = match (run_type, self.interval.as_deref()) {
-            (RunType::Recurring, None) => {
-                errors.push("interval", "is required for recurring tasks");
-                None
-            }
-            (RunType::Recurring, Some(raw)) => read_interval(&mut errors, raw, limits),
-            (RunType::Once, None) => None,
-            (RunType::Once, Some(_)) => {
-                errors.push("interval", "is only allowed with run_type \"recurring\"");
+        let coalesce = self.coalesce.unwrap_or(true);
+        let schedule = read_schedule(
+            ScheduleInput {
+                run_type,
+                run_at: self.run_at.as_deref(),
+                timezone: self.timezone.as_deref(),
+                interval: self.interval.as_deref(),
+                cron: self.cron.as_deref(),
+                dst_policy: self.dst_policy,
+                start_at: self.start_at.as_deref(),
+                end_at: self.end_at.as_deref(),
+                max_runs: self.max_runs,
+                jitter: self.jitter.as_deref(),
+                coalesce,
+            },
+            limits,
+            Utc::now(),
+        );
+        let schedule = match schedule {
+            Ok(schedule) => Some(schedule),
+            Err(problems) => {
+                for (field, message) in problems {
+                    errors.push(field, message);
+                }
                 None
             }
         };
@@ -246,21 +328,28 @@ impl TaskSpec {
             Some(raw) => errors.check("group_id", Id::parse(raw)).map(Some),
             None => Some(None),
         };
-        match (callback, run_at, kwargs, task_id, group_id) {
-            (Some(callback), Some(run_at), Some(kwargs), Some(task_id), Some(group_id))
+        match (callback, schedule, kwargs, task_id, group_id) {
+            (Some(callback), Some(schedule), Some(kwargs), Some(task_id), Some(group_id))
                 if errors.list.is_empty() =>
             {
+                // The first occurrence is jittered like every later one.
+                let due_at = schedule.schedule.as_ref().map_or(schedule.run_at, |s| {
+                    s.fire_at(schedule.run_at, &mut rand::thread_rng())
+                });
                 Ok(NewTask {
                     task_id,
                     callback,
                     run_type,
-                    run_at,
-                    interval,
-                    timezone,
+                    run_at: schedule.run_at,
+                    due_at,
+                    interval: schedule.interval,
+                    timezone: schedule.timezone,
+                    cron: schedule.cron,
+                    bounds: schedule.bounds,
                     kwargs,
                     group_id,
                     paused: self.paused.unwrap_or(false),
-                    coalesce: self.coalesce.unwrap_or(true),
+                    coalesce,
                 })
             }
             _ => Err(errors.list),
@@ -340,6 +429,21 @@ pub struct Task {
     pub updated_at: String,
     #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    /// Cron tasks: the expression.
+    pub cron: Option<String>,
+    /// Cron tasks: the DST policy.
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron tasks: the first occurrence was the first match at or after this instant.
+    #[schema(format = DateTime)]
+    pub start_at: Option<String>,
+    /// No occurrence after this instant.
+    #[schema(format = DateTime)]
+    pub end_at: Option<String>,
+    /// The task ends `succeeded` after this many finished occurrences (`runs`).
+    pub max_runs: Option<i64>,
+    /// Each occurrence runs within this long after its instant.
+    #[schema(format = Duration)]
+    pub jitter: Option<String>,
 }
 
 impl From<TaskRow> for Task {
@@ -370,6 +474,14 @@ impl From<TaskRow> for Task {
             created_at: format_instant(&row.created_at),
             updated_at: format_instant(&row.updated_at),
             finished_at: row.finished_at.as_ref().map(format_instant),
+            dst_policy: dst_policy(row.dst_gap.as_deref(), row.dst_overlap.as_deref()),
+            cron: row.cron,
+            start_at: row.start_at.as_ref().map(format_instant),
+            end_at: row.end_at.as_ref().map(format_instant),
+            max_runs: row.max_runs,
+            jitter: row
+                .jitter_us
+                .map(|us| IsoDuration::from_micros(us).to_string()),
         }
     }
 }
@@ -436,7 +548,7 @@ impl PatchTaskRequest {
             patch.kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         }
         if let Some(raw) = self.interval.as_deref() {
-            if run_type == RunType::Once {
+            if run_type != RunType::Recurring {
                 errors.push("interval", "only recurring tasks have an interval");
             } else {
                 patch.interval = read_interval(&mut errors, raw, limits);
