@@ -108,6 +108,13 @@ pub struct TaskPatch {
     pub interval: Option<IsoDuration>,
     /// `Some(None)` removes the task from its group.
     pub group_id: Option<Option<Id>>,
+    /// Cron tasks: the expression and DST policy (both, as they will be).
+    pub cron: Option<(String, DstPolicy)>,
+    pub start_at: Option<DateTime<Utc>>,
+    /// `Some(None)` removes the bound.
+    pub end_at: Option<Option<DateTime<Utc>>>,
+    pub max_runs: Option<Option<i64>>,
+    pub jitter: Option<Option<IsoDuration>>,
 }
 
 impl TaskPatch {
@@ -116,6 +123,11 @@ impl TaskPatch {
             && self.kwargs.is_none()
             && self.interval.is_none()
             && self.group_id.is_none()
+            && self.cron.is_none()
+            && self.start_at.is_none()
+            && self.end_at.is_none()
+            && self.max_runs.is_none()
+            && self.jitter.is_none()
     }
 }
 

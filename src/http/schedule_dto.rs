@@ -73,6 +73,18 @@ pub fn interval(raw: &str, limits: &Limits) -> Result<IsoDuration, String> {
     limits.check_interval(interval)
 }
 
+/// Reads a jitter: a duration from zero to a week.
+pub fn read_jitter(raw: &str) -> Result<IsoDuration, String> {
+    let jitter = IsoDuration::parse(raw)?;
+    if jitter.as_micros() < 0 {
+        Err("must not be negative".to_owned())
+    } else if jitter > MAX_JITTER {
+        Err(format!("must be at most {MAX_JITTER}"))
+    } else {
+        Ok(jitter)
+    }
+}
+
 /// Checks the schedule fields together; `now` is the default `start_at` of cron tasks.
 pub fn read_schedule(
     input: ScheduleInput<'_>,
@@ -156,16 +168,9 @@ pub fn read_schedule(
         other => other,
     };
     let jitter = input.jitter.and_then(|raw| {
-        let parsed = IsoDuration::parse(raw).and_then(|jitter| {
-            if jitter.as_micros() < 0 {
-                Err("must not be negative".to_owned())
-            } else if jitter > MAX_JITTER {
-                Err(format!("must be at most {MAX_JITTER}"))
-            } else {
-                Ok(jitter)
-            }
-        });
-        parsed.map_err(|m| problems.push(("jitter", m))).ok()
+        read_jitter(raw)
+            .map_err(|m| problems.push(("jitter", m)))
+            .ok()
     });
     let every = match (run_type, input.interval) {
         (RunType::Recurring, None) => {

@@ -11,8 +11,10 @@ use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::kwargs::check_kwargs;
 use crate::domain::limits::Limits;
+use crate::domain::recurrence::cron::CronExpression;
 use crate::domain::recurrence::dst::DstPolicy;
 use crate::domain::recurrence::stored::dst_policy;
+use crate::domain::recurrence::zoned_cron::CronSchedule;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskStatus};
 use crate::domain::time::{format_instant, parse_instant, parse_timezone};
 use crate::error::FieldError;
@@ -502,7 +504,8 @@ pub struct PatchTaskRequest {
     #[serde(default)]
     #[schema(format = DateTime, nullable = false)]
     pub run_at: Option<String>,
-    /// Time zone for a `run_at` without offset.
+    /// Time zone for a `run_at` without offset; for cron tasks, the zone the expression is
+    /// read in (given alone, it moves the next occurrence).
     #[serde(default)]
     #[schema(nullable = false)]
     pub timezone: Option<String>,
@@ -517,29 +520,75 @@ pub struct PatchTaskRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub group_id: Option<Option<String>>,
+    /// Cron tasks only. Without `run_at`, the next occurrence becomes the first match at
+    /// or after now (or `start_at`, if later) under the new schedule.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub cron: Option<String>,
+    /// Cron tasks only; moves the next occurrence like `cron`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron tasks only; moves the next occurrence like `cron`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron tasks; null removes the bound.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub end_at: Option<Option<String>>,
+    /// Recurring and cron tasks; null removes the bound.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub max_runs: Option<Option<i64>>,
+    /// Recurring and cron tasks, from the next occurrence on; null removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Duration)]
+    pub jitter: Option<Option<String>>,
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl PatchTaskRequest {
-    /// Checks the patch against the task's run type.
+    /// Checks the patch against the task as it is (`now`: where a cron task's next
+    /// occurrence is searched from when its schedule changes).
     pub fn into_patch(
         self,
-        run_type: RunType,
+        current: &TaskRow,
         limits: &Limits,
+        now: DateTime<Utc>,
     ) -> Result<TaskPatch, Vec<FieldError>> {
+        let run_type = current.run_type;
+        let is_cron = run_type == RunType::Cron;
         let mut errors = Errors::new("");
         let mut patch = TaskPatch::default();
-        match self.run_at.as_deref() {
-            Some(raw) => {
-                let (at, zone) = read_run_at(&mut errors, raw, self.timezone.as_deref());
-                patch.run_at = at;
-                patch.timezone = zone;
+        // A cron task keeps its zone unless the patch names another one.
+        let zone_name = match (&self.timezone, is_cron) {
+            (Some(name), _) => Some(name.clone()),
+            (None, true) => current.timezone.clone(),
+            (None, false) => None,
+        };
+        let zone = match zone_name.as_deref().map(parse_timezone) {
+            Some(Ok(zone)) => Some(zone),
+            Some(Err(message)) => {
+                errors.push("timezone", message);
+                None
             }
-            None if self.timezone.is_some() => {
+            None => None,
+        };
+        match self.run_at.as_deref() {
+            // Read in the zone (a bad zone is reported once, not again as a bad run_at).
+            Some(raw) if zone.is_some() || zone_name.is_none() => {
+                patch.run_at = errors.check("run_at", parse_instant(raw, zone));
+                patch.timezone = zone.map(|z| z.name().to_owned());
+            }
+            Some(_) => {}
+            None if self.timezone.is_some() && !is_cron => {
                 errors.push("timezone", "is only allowed together with run_at");
             }
             None => {}
@@ -560,10 +609,86 @@ impl PatchTaskRequest {
                 Some(raw) => errors.check("group_id", Id::parse(&raw)).map(Some),
             };
         }
+        for (field, present) in [
+            ("cron", self.cron.is_some()),
+            ("dst_policy", self.dst_policy.is_some()),
+            ("start_at", self.start_at.is_some()),
+        ] {
+            if present && !is_cron {
+                errors.push(field, "only cron tasks have this field");
+            }
+        }
+        for (field, present) in [
+            ("end_at", self.end_at.is_some()),
+            ("max_runs", self.max_runs.is_some()),
+            ("jitter", self.jitter.is_some()),
+        ] {
+            if present && run_type == RunType::Once {
+                errors.push(field, "only recurring and cron tasks have this field");
+            }
+        }
+        if let Some(raw) = self.start_at.as_deref() {
+            patch.start_at = errors.check("start_at", parse_instant(raw, zone));
+        }
+        patch.end_at = self
+            .end_at
+            .map(|end| end.and_then(|raw| errors.check("end_at", parse_instant(&raw, zone))));
+        patch.max_runs = match self.max_runs {
+            Some(Some(n)) if n < 1 => {
+                errors.push("max_runs", "must be at least 1");
+                None
+            }
+            other => other,
+        };
+        patch.jitter = self.jitter.map(|jitter| {
+            jitter.and_then(|raw| errors.check("jitter", schedule_dto::read_jitter(&raw)))
+        });
+        let reschedules = self.cron.is_some()
+            || self.dst_policy.is_some()
+            || self.start_at.is_some()
+            || (self.timezone.is_some() && is_cron);
+        if is_cron && reschedules && errors.list.is_empty() {
+            let stored = dst_policy(current.dst_gap.as_deref(), current.dst_overlap.as_deref());
+            let dst = self.dst_policy.or(stored).unwrap_or_default();
+            let raw = self
+                .cron
+                .clone()
+                .or_else(|| current.cron.clone())
+                .unwrap_or_default();
+            if let (Some(expression), Some(zone)) = (
+                errors.check("cron", CronExpression::parse(&raw)),
+                zone.or(Some(chrono_tz::UTC)),
+            ) {
+                if patch.run_at.is_none() {
+                    let start = patch.start_at.or(current.start_at).unwrap_or(now).max(now);
+                    let schedule = CronSchedule::new(expression.clone(), zone, dst);
+                    match schedule.first_at_or_after(start) {
+                        Some(first) => patch.run_at = Some(first.occurrence.at),
+                        None => errors.push("cron", "has no occurrence after now"),
+                    }
+                    patch.timezone = Some(zone.name().to_owned());
+                }
+                patch.cron = Some((expression.as_str().to_owned(), dst));
+            }
+        }
+        if let Some(Some(end)) = patch.end_at {
+            let next = patch.run_at.unwrap_or(current.run_at);
+            if end < next {
+                errors.push(
+                    "end_at",
+                    format!(
+                        "{} is before the next occurrence, {}",
+                        format_instant(&end),
+                        format_instant(&next)
+                    ),
+                );
+            }
+        }
         if errors.list.is_empty() && patch.is_empty() {
             errors.push(
                 "body",
-                "nothing to change: give at least one of run_at, kwargs, interval, group_id",
+                "nothing to change: give at least one of run_at, kwargs, interval, group_id, \
+                 cron, timezone, dst_policy, start_at, end_at, max_runs, jitter",
             );
         }
         if errors.list.is_empty() {

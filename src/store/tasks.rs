@@ -736,6 +736,12 @@ pub async fn patch_task(
            kwargs = coalesce($4::text::json, t.kwargs), \
            interval_us = coalesce($5::int8, t.interval_us), \
            group_id = case when $6::bool then $7::text else t.group_id end, \
+           cron = coalesce($8::text, t.cron), dst_gap = coalesce($9::text, t.dst_gap), \
+           dst_overlap = coalesce($10::text, t.dst_overlap), \
+           start_at = coalesce($11::timestamptz, t.start_at), \
+           end_at = case when $12::bool then $13::timestamptz else t.end_at end, \
+           max_runs = case when $14::bool then $15::int8 else t.max_runs end, \
+           jitter_us = case when $16::bool then $17::int8 else t.jitter_us end, \
            attempts = case when $2::timestamptz is null then t.attempts else 0 end, \
            occurrence = case when $2::timestamptz is null then t.occurrence \
                         else gen_random_uuid() end, \
@@ -756,6 +762,21 @@ pub async fn patch_task(
     .bind(patch.interval.map(|i| i.as_micros()))
     .bind(set_group)
     .bind(group)
+    .bind(
+        patch
+            .cron
+            .as_ref()
+            .map(|(expression, _)| expression.as_str()),
+    )
+    .bind(patch.cron.as_ref().map(|(_, dst)| dst.gap.as_str()))
+    .bind(patch.cron.as_ref().map(|(_, dst)| dst.overlap.as_str()))
+    .bind(patch.start_at)
+    .bind(patch.end_at.is_some())
+    .bind(patch.end_at.flatten())
+    .bind(patch.max_runs.is_some())
+    .bind(patch.max_runs.flatten())
+    .bind(patch.jitter.is_some())
+    .bind(patch.jitter.flatten().map(|jitter| jitter.as_micros()))
     .fetch_optional(pool)
     .await?;
     Ok(row)

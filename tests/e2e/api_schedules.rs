@@ -390,3 +390,76 @@ async fn batches_and_replacement_take_cron_tasks() {
     assert_eq!(reply.body["run_at"], "2031-01-01T00:00:00Z");
     assert_eq!(reply.body["timezone"], "UTC");
 }
+
+#[tokio::test]
+async fn patch_changes_a_cron_schedule_and_its_bounds() {
+    let app = app().await;
+    let created = app
+        .post(
+            "/v1/tasks",
+            json!({"callback": "cb", "task_id": "nine", "run_type": "cron",
+                   "cron": "0 9 * * *", "timezone": "America/New_York",
+                   "start_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(created.body["run_at"], "2030-01-01T14:00:00Z");
+    let patch = |body: Value| app.patch("/v1/tasks/nine", body);
+    // A new zone alone moves the next occurrence: 09:00 in London (GMT in January).
+    let reply = patch(json!({"timezone": "Europe/London"})).await;
+    assert_eq!(reply.status, 200, "{reply:#?}");
+    assert_eq!(reply.body["run_at"], "2030-01-01T09:00:00Z");
+    assert_eq!(reply.body["timezone"], "Europe/London");
+    let reply = patch(json!({"cron": "0 10 * * *", "dst_policy": {"gap": "shift"}})).await;
+    assert_eq!(reply.body["run_at"], "2030-01-01T10:00:00Z");
+    assert_eq!(reply.body["cron"], "0 10 * * *");
+    assert_eq!(
+        reply.body["dst_policy"],
+        json!({"gap": "shift", "overlap": "once"})
+    );
+    let reply =
+        patch(json!({"max_runs": 3, "jitter": "PT1M", "end_at": "2031-01-01T00:00:00Z"})).await;
+    assert_eq!(reply.status, 200, "{reply:#?}");
+    assert_eq!(
+        (
+            &reply.body["max_runs"],
+            &reply.body["jitter"],
+            &reply.body["end_at"]
+        ),
+        (&json!(3), &json!("PT1M"), &json!("2031-01-01T00:00:00Z"))
+    );
+    // The schedule itself did not move.
+    assert_eq!(reply.body["run_at"], "2030-01-01T10:00:00Z");
+    let reply = patch(json!({"max_runs": null, "jitter": null})).await;
+    assert_eq!(reply.body["max_runs"], Value::Null);
+    assert_eq!(reply.body["jitter"], Value::Null);
+    assert_eq!(reply.body["end_at"], "2031-01-01T00:00:00Z");
+    // A local run_at is read in the task's zone, which it keeps.
+    let reply = patch(json!({"run_at": "2030-07-01T08:00:00"})).await;
+    assert_eq!(reply.body["run_at"], "2030-07-01T07:00:00Z");
+    assert_eq!(reply.body["timezone"], "Europe/London");
+    for (body, field) in [
+        (json!({"cron": "0 25 * * *"}), "cron"),
+        (json!({"timezone": "Mars/Olympus"}), "timezone"),
+        (json!({"interval": "PT1S"}), "interval"),
+        (json!({"max_runs": 0}), "max_runs"),
+        (json!({"end_at": "2030-01-01T00:00:00Z"}), "end_at"),
+    ] {
+        let reply = patch(body.clone()).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), [field], "{body}");
+    }
+    app.post(
+        "/v1/tasks",
+        json!({"callback": "cb", "task_id": "plain", "run_at": "2030-01-01T00:00:00Z"}),
+    )
+    .await;
+    for (body, field) in [
+        (json!({"cron": "@daily"}), "cron"),
+        (json!({"dst_policy": {"gap": "shift"}}), "dst_policy"),
+        (json!({"max_runs": 2}), "max_runs"),
+    ] {
+        let reply = app.patch("/v1/tasks/plain", body.clone()).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), [field], "{body}");
+    }
+}

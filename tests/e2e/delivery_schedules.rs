@@ -270,3 +270,68 @@ async fn a_paused_cron_task_resumed_late_runs_once_and_ledgers_the_rest_as_coale
         assert!(!delivered.contains(&second), "{second} was delivered");
     }
 }
+
+#[tokio::test]
+async fn without_coalesce_at_most_a_hundred_missed_slots_run_and_older_ones_are_ledgered() {
+    let (_db, server, receiver) = start(&[]).await;
+    server
+        .api
+        .callback("hook", &receiver.url("/hook"), json!({}))
+        .await;
+    // Created three seconds behind on a 10 ms grid: about 300 slots missed by the time the
+    // first occurrence finishes.
+    let (first, first_text) = at(-3_000);
+    server
+        .api
+        .create_task(
+            json!({"callback": "hook", "task_id": "behind", "run_type": "recurring",
+                            "interval": "PT0.01S", "run_at": first_text, "coalesce": false,
+                            "max_runs": 5}),
+        )
+        .await;
+    server
+        .api
+        .wait_for_task("behind", SOON, |t| t["status"] == "succeeded")
+        .await;
+    let scheduled: Vec<DateTime<Utc>> = receiver
+        .for_task("behind")
+        .iter()
+        .map(Received::scheduled_at)
+        .collect();
+    assert_eq!(scheduled.len(), 5, "{scheduled:?}");
+    assert_eq!(scheduled[0], first);
+    let step = TimeDelta::milliseconds(10);
+    // The second delivery is the oldest of the newest 100: more than two seconds on.
+    let skipped = (scheduled[1] - scheduled[0]).num_milliseconds() / 10 - 1;
+    assert!(skipped >= 200, "{scheduled:?}");
+    // From there on the grid, in order (back to back while delivery keeps up; a slot
+    // that falls more than 100 behind again is ledgered too).
+    for pair in scheduled.windows(2) {
+        assert!(pair[1] > pair[0], "{scheduled:?}");
+        assert_eq!((pair[1] - pair[0]).num_microseconds().unwrap() % 10_000, 0);
+    }
+    let reply = server.api.get("/v1/tasks/behind/misfires?limit=1000").await;
+    let mut ledgered: Vec<DateTime<Utc>> = reply.body["misfires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["reason"], "catchup_limit", "{m:#}");
+            instant(&m["scheduled_at"])
+        })
+        .collect();
+    ledgered.reverse();
+    // Every slot up to the last delivery was either delivered or ledgered, never both.
+    let last = *scheduled.last().unwrap();
+    let mut slot = first;
+    let mut expected_ledger = Vec::new();
+    while slot < last {
+        if !scheduled.contains(&slot) {
+            expected_ledger.push(slot);
+        }
+        slot += step;
+    }
+    assert_eq!(ledgered.len() as i64, expected_ledger.len() as i64);
+    assert_eq!(ledgered, expected_ledger);
+    assert!(ledgered.len() as i64 >= skipped);
+}
