@@ -48,6 +48,8 @@ pub struct AppState {
     pub limits: crate::domain::limits::Limits,
     /// How callbacks' secrets and header values are kept at rest.
     pub at_rest: crate::domain::sealed::AtRest,
+    /// Where deliveries may go: registration refuses a literal IP it forbids.
+    pub egress: Arc<crate::domain::egress::EgressPolicy>,
 }
 
 #[derive(OpenApi)]
