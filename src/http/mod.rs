@@ -90,6 +90,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::list_attempts))
         .routes(routes!(tasks::retry_task))
         .routes(routes!(stats::task_counts))
+        .routes(routes!(stats::delivery_counts))
         .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(
             callbacks::register_callback,

@@ -9,6 +9,7 @@ mod api_auth;
 mod api_callbacks;
 mod api_errors;
 mod api_limits;
+mod api_stats;
 mod api_tasks;
 mod cli;
 mod console;
