@@ -15,6 +15,8 @@ from .callback_spec import CallbackSpec
 from .create_key_request import CreateKeyRequest
 from .create_task_request import CreateTaskRequest
 from .created_key import CreatedKey
+from .delivery_counts import DeliveryCounts
+from .delivery_minute import DeliveryMinute
 from .dst_flag import DstFlag
 from .dst_policy import DstPolicy
 from .execution_time_update import ExecutionTimeUpdate
@@ -65,6 +67,8 @@ __all__ = (
     "CreatedKey",
     "CreateKeyRequest",
     "CreateTaskRequest",
+    "DeliveryCounts",
+    "DeliveryMinute",
     "DstFlag",
     "DstPolicy",
     "ExecutionTimesRequest",
