@@ -57,6 +57,11 @@ pub use crate::domain::attempt::AttemptOutcome;
 pub use crate::domain::retry::Decision;
 pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
 
+/// One retention-pruning statement, as housekeeping runs it each minute: a test ages rows
+/// by hand and checks what one prune removes (the misfire ledger's retention), rather than
+/// wait out the retention period.
+pub use crate::store::deliveries::prune;
+
 /// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
 /// signature as a real receiver would (so its cost is in the figures), and signs the
 /// requests it sends itself when measuring the receiver alone; `examples/sign_cost.rs`

@@ -131,7 +131,19 @@ pub async fn task_schedule_preview(
         ApiError::internal(format!("stored schedule of {:?}: {why}", id.as_str()))
     })?;
     let shown = match schedule {
-        Some(schedule) => preview(&schedule, row.run_at, count, row.runs.max(0) as u64),
+        Some(schedule) => {
+            let mut shown = preview(&schedule, row.run_at, count, row.runs.max(0) as u64);
+            // A `run_at` set by hand (create, PATCH, execution-times) need not match a cron
+            // expression, but it is the next occurrence all the same.
+            let listed = shown.occurrences.len();
+            if listed > 0 && shown.occurrences[0].at != row.run_at {
+                let zone = row.timezone.as_deref().and_then(|name| name.parse().ok());
+                let next = plain(row.run_at, zone.unwrap_or(chrono_tz::UTC)).occurrence;
+                shown.occurrences.insert(0, next);
+                shown.occurrences.truncate(listed);
+            }
+            shown
+        }
         // A `once` task: its one occurrence.
         None => Preview {
             occurrences: vec![plain(row.run_at, chrono_tz::UTC).occurrence],

@@ -437,6 +437,17 @@ async fn patch_changes_a_cron_schedule_and_its_bounds() {
     let reply = patch(json!({"run_at": "2030-07-01T08:00:00"})).await;
     assert_eq!(reply.body["run_at"], "2030-07-01T07:00:00Z");
     assert_eq!(reply.body["timezone"], "Europe/London");
+    // That hand-set time (not a match of `0 10 * * *`) is the next occurrence; then the
+    // expression takes over (10:00 BST = 09:00Z).
+    let reply = app.get("/v1/tasks/nine/schedule?count=2").await;
+    let (occurrences, _) = shown(&reply.body);
+    assert_eq!(
+        occurrences,
+        [
+            "2030-07-01T07:00:00Z 2030-07-01T08:00:00+01:00 -",
+            "2030-07-01T09:00:00Z 2030-07-01T10:00:00+01:00 -",
+        ]
+    );
     for (body, field) in [
         (json!({"cron": "0 25 * * *"}), "cron"),
         (json!({"timezone": "Mars/Olympus"}), "timezone"),
@@ -462,4 +473,45 @@ async fn patch_changes_a_cron_schedule_and_its_bounds() {
         reply.assert_problem(422, "validation_failed");
         assert_eq!(reply.error_fields(), [field], "{body}");
     }
+}
+
+#[tokio::test]
+async fn misfires_are_pruned_after_the_retention_like_attempts() {
+    let app = app().await;
+    for id in ["live", "done"] {
+        app.post(
+            "/v1/tasks",
+            json!({"callback": "cb", "task_id": id, "run_type": "cron", "cron": "@hourly"}),
+        )
+        .await;
+    }
+    // `done` finished nine days ago; `live` has one old and one recent ledger entry.
+    sqlx::query(
+        "update tasks set status = 'succeeded', finished_at = now() - interval '9 days' \
+         where task_id = 'done'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into misfires (task_id, scheduled_at, reason, recorded_at) values \
+         ('live', now() - interval '8 days', 'coalesced', now() - interval '8 days'), \
+         ('live', now() - interval '1 hour', 'coalesced', now() - interval '1 hour'), \
+         ('done', now() - interval '9 days', 'catchup_limit', now() - interval '1 hour')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let week_us = 7 * 24 * 3600 * 1_000_000;
+    taskshed::harness::prune(&app.pool, week_us, 1000)
+        .await
+        .unwrap();
+    let left: Vec<(String, String)> =
+        sqlx::query_as("select task_id, reason from misfires order by misfire_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, [("live".to_owned(), "coalesced".to_owned())]);
+    let reply = app.get("/v1/tasks/live/misfires").await;
+    assert_eq!(reply.body["misfires"].as_array().unwrap().len(), 1);
 }
