@@ -44,6 +44,25 @@ pub enum OverlapPolicy {
     Both,
 }
 
+/// The stored (and JSON) names of the policies.
+impl GapPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapPolicy::Skip => "skip",
+            GapPolicy::Shift => "shift",
+        }
+    }
+}
+
+impl OverlapPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverlapPolicy::Once => "once",
+            OverlapPolicy::Both => "both",
+        }
+    }
+}
+
 /// What a cron task does with local times that DST changes skip or repeat (default
 /// `skip` / `once`). Applies to expressions whose hour field names hours; `*` or stepped
 /// hours keep their rhythm in elapsed time.

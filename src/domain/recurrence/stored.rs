@@ -47,24 +47,6 @@ impl CronMemo {
     }
 }
 
-impl GapPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapPolicy::Skip => "skip",
-            GapPolicy::Shift => "shift",
-        }
-    }
-}
-
-impl OverlapPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OverlapPolicy::Once => "once",
-            OverlapPolicy::Both => "both",
-        }
-    }
-}
-
 /// Reads the two DST columns; `None` when either is missing or unknown.
 pub fn dst_policy(gap: Option<&str>, overlap: Option<&str>) -> Option<DstPolicy> {
     let gap = match gap? {
