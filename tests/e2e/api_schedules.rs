@@ -124,6 +124,21 @@ async fn the_preview_counts_bounds_and_intervals() {
             "2027-01-01T00:01:30Z 2027-01-01T00:01:30+00:00 -",
         ]
     );
+    // The edges of the calendar: answered, never a 5xx.
+    for (cron, start) in [
+        ("* * * * * *", "9999-12-31T23:59:00Z"),
+        ("0 0 29 2 *", "9999-03-01T00:00:00Z"),
+        ("0 0 29 2 *", "0001-01-01T00:00:00Z"),
+        ("59 23 31 12 *", "0001-01-01T00:00:00Z"),
+    ] {
+        let body = json!({"cron": cron, "start_at": start, "count": 1000,
+                          "timezone": "Pacific/Kiritimati"});
+        let reply = app.post("/v1/schedules/preview", body.clone()).await;
+        assert!(
+            reply.status == 200 || reply.status == 422,
+            "{body}: {reply:#?}"
+        );
+    }
     for (body, field) in [
         (json!({"cron": "* * * * *", "count": 1001}), "count"),
         (json!({"cron": "* * * * *", "count": 0}), "count"),
