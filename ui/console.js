@@ -523,14 +523,9 @@ async function taskView(view, id) {
   view.append(next);
   if (finished) {
     next.append(h('p', { class: 'muted' }, 'None: the task has finished.'));
-  } else if (!caps.schedule) {
-    next.append(task.run_type === 'recurring'
-      ? unavailable('Occurrences after the next one')
-      : h('p', {}, 'Once, at ', time(task.run_at), '.'));
   } else {
     try {
-      const s = await api.get(`${path}/schedule?count=5`);
-      next.append(h('ol', {}, (s.occurrences || []).map((o) => h('li', {}, time(o.at), o.dst ? ` (${o.dst})` : ''))));
+      next.append(...scheduleTable(await api.get(`${path}/schedule?count=${NEXT_COUNT}`), task));
     } catch (error) {
       next.append(errorBox(error, 'Could not load the schedule'));
     }
@@ -538,28 +533,79 @@ async function taskView(view, id) {
 
   const mis = h('section', { 'aria-labelledby': 'mis-h' }, h('h2', { id: 'mis-h' }, 'Misfires'));
   view.append(mis);
-  if (!caps.misfires) {
-    mis.append(unavailable('Missed occurrences (misfire ledger)'));
-  } else {
-    try {
-      const answer = await api.get(`${path}/misfires`);
-      const list = Array.isArray(answer) ? answer : answer.misfires || [];
-      mis.append(list.length === 0 ? h('p', { class: 'empty' }, 'No missed occurrences.')
-        : table(['Scheduled at', 'Reason', 'Recorded at'], list.map((m) => h('tr', {},
-          h('td', {}, time(m.scheduled_at)), h('td', {}, m.reason), h('td', {}, time(m.recorded_at)))), 'Misfires'));
-    } catch (error) {
-      mis.append(errorBox(error, 'Could not load misfires'));
-    }
+  if (task.run_type === 'once') {
+    mis.append(h('p', { class: 'muted' }, 'None: a one-off task has no occurrences to miss.'));
+    return;
   }
+  try {
+    const { misfires, next_cursor: more } = await api.get(`${path}/misfires?limit=${MISFIRE_COUNT}`);
+    if (misfires.length === 0) {
+      mis.append(h('p', { class: 'empty' },
+        'No missed occurrences. Occurrences skipped while the task was paused or behind, or by a DST gap, are listed here.'));
+    } else {
+      mis.append(table(['Occurrence', 'Reason', 'Schedule-zone time', 'Recorded'], misfires.map((m) => h('tr', {},
+        h('td', {}, time(m.scheduled_at)),
+        h('td', {}, h('span', { class: 'badge badge-retrying', title: MISFIRE_REASONS[m.reason] || '' }, m.reason)),
+        h('td', {}, m.local || '—'),
+        h('td', {}, time(m.recorded_at)))), 'Misfires, newest first'));
+      if (more) mis.append(h('p', { class: 'muted' }, `Showing the latest ${MISFIRE_COUNT}.`));
+    }
+  } catch (error) {
+    mis.append(errorBox(error, 'Could not load misfires'));
+  }
+}
+
+const NEXT_COUNT = 5;
+const MISFIRE_COUNT = 50;
+const DST_FLAGS = {
+  gap_shifted: 'its local time fell in a spring-forward gap; it runs at the first instant after it',
+  overlap_first: 'its local time occurs twice (fall-back); this is the first',
+  overlap_second: 'its local time occurs twice (fall-back); this is the second',
+};
+const MISFIRE_REASONS = {
+  coalesced: 'missed while paused or behind; one late run stood for it',
+  catchup_limit: 'older than the catch-up limit, so not run',
+  dst_gap: 'its local time did not exist (spring-forward) and the gap policy is skip',
+};
+
+/** `GET /v1/tasks/{id}/schedule`: when, on the schedule zone's clock, and DST flags. */
+function scheduleTable(schedule, task) {
+  const { occurrences, skipped } = schedule;
+  const parts = [];
+  if (occurrences.length === 0) {
+    parts.push(h('p', { class: 'empty' }, 'No further occurrences: the schedule has ended (end_at or max_runs).'));
+  } else {
+    parts.push(table(['When', `Schedule-zone time (${task.timezone || 'UTC'})`, 'DST'], occurrences.map((o) => h('tr', {},
+      h('td', {}, time(o.at)),
+      h('td', { class: 'mono' }, o.local),
+      h('td', { 'data-dst': o.dst || '' }, o.dst ? h('span', { class: 'badge badge-dst', title: DST_FLAGS[o.dst] }, o.dst) : '—'))),
+    'Next occurrences'));
+  }
+  if (skipped.length) {
+    parts.push(h('p', { class: 'muted', id: 'skipped' }, 'Skipped (spring-forward gap, dst_policy gap = skip): ',
+      skipped.map((s) => s.local).join(', '), '.'));
+  }
+  return parts;
 }
 
 function duration(d) {
   return d || '—';
 }
 
+/** A success rate over the window, with its attempts on hover; "—" without attempts. */
+function successRate(o) {
+  if (!o || o.success_rate === null) return h('span', { class: 'muted', title: 'No attempts in the last hour' }, 'no attempts');
+  const pct = Math.round(o.success_rate * 1000) / 10;
+  const cls = pct >= 99 ? 'rate-good' : pct >= 90 ? 'rate-fair' : 'rate-bad';
+  return h('span', { class: cls, 'data-rate': String(o.success_rate),
+    title: `${o.succeeded} succeeded, ${o.retrying} retrying, ${o.failed} failed` },
+  `${pct} %`, h('span', { class: 'muted' }, ` of ${plural(o.succeeded + o.retrying + o.failed, 'attempt')}`));
+}
+
 async function callbacksView(view) {
   view.append(h('h1', {}, 'Callbacks'));
-  const [page, caps] = await Promise.all([api.get('/v1/callbacks?limit=1000'), api.capabilities()]);
+  const [page, caps, stats] = await Promise.all([api.get('/v1/callbacks?limit=1000'), api.capabilities(),
+    api.get(`/v1/stats/callbacks?minutes=${RATE_MINUTES}`).catch((error) => ({ error }))]);
   const callbacks = page.callbacks;
   if (callbacks.length === 0) {
     view.append(h('p', { class: 'empty' },
@@ -567,6 +613,8 @@ async function callbacksView(view) {
       h('a', { href: '/docs' }, '/docs'), '.'));
     return;
   }
+  if (stats.error) view.append(errorBox(stats.error, 'Could not load success rates'));
+  const rates = new Map((stats.callbacks || []).map((o) => [o.callback, o]));
   const hasFlow = callbacks.some((c) => 'flow' in c || 'max_concurrency' in c || 'disabled_at' in c);
   const rows = callbacks.map((c) => {
     const state = [];
@@ -584,6 +632,7 @@ async function callbacksView(view) {
       h('td', {}, c.retry ? `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}` : '—'),
       h('td', {}, limits.join(', ') || '—'),
       h('td', {}, Object.keys(c.headers || {}).join(', ') || '—'),
+      h('td', { 'data-col': 'rate' }, stats.error ? '?' : successRate(rates.get(c.name))),
       h('td', {}, state),
       h('td', { class: 'row-actions' },
         h('a', { href: `#/tasks?callback=${encodeURIComponent(c.name)}` }, 'Tasks'), ' ',
@@ -598,10 +647,14 @@ async function callbacksView(view) {
           route();
         } }, 'Enable') : null));
   });
-  view.append(table(['Name', 'URL', 'Timeout', 'Retry policy', 'Limits', 'Static headers', 'State', ''], rows, 'Registered callbacks'));
-  if (!hasFlow) view.append(unavailable('Flow state (in flight, held), success rate and disabled callbacks'));
-  else view.append(unavailable('Success rate'));
+  view.append(table(['Name', 'URL', 'Timeout', 'Retry policy', 'Limits', 'Static headers', 'Success (1 h)', 'State', ''],
+    rows, 'Registered callbacks'));
+  view.append(h('p', { class: 'muted' },
+    'Success: the share of delivery attempts of the last hour that got a 2xx (a delivery that needed two tries counts one success, one retry).'));
+  if (!hasFlow) view.append(unavailable('Flow state (in flight, held) and disabled callbacks'));
 }
+
+const RATE_MINUTES = 60;
 
 async function failedView(view, params) {
   view.append(h('h1', {}, 'Failed tasks'));

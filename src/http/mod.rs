@@ -97,6 +97,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::retry_task))
         .routes(routes!(stats::task_counts))
         .routes(routes!(stats::delivery_counts))
+        .routes(routes!(stats::callback_outcomes))
         .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(
             callbacks::register_callback,

@@ -12,7 +12,7 @@ use super::AppState;
 use crate::domain::ids::Id;
 use crate::domain::time::format_instant;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::store::{delivery_counts, task_counts};
+use crate::store::{callback_outcomes, delivery_counts, task_counts};
 
 /// How many tasks are in each status (exact, at the time of the request).
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,9 +112,27 @@ pub async fn delivery_counts(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<DeliveryCounts>> {
+    let minutes = parse_minutes(query.as_deref())?;
+    let rows = delivery_counts::deliveries_per_minute(&state.pool, minutes).await?;
+    Ok(Json(DeliveryCounts {
+        minutes: rows
+            .into_iter()
+            .map(|r| DeliveryMinute {
+                minute: format_instant(&r.minute),
+                succeeded: r.succeeded,
+                failed: r.failed,
+                retrying: r.retrying,
+            })
+            .collect(),
+    }))
+}
+
+/// `minutes` (the window of `GET /v1/stats/deliveries` and `GET /v1/stats/callbacks`),
+/// the only query parameter either takes.
+fn parse_minutes(query: Option<&str>) -> ApiResult<i32> {
     let mut minutes = DEFAULT_MINUTES;
     let mut errors = Vec::new();
-    for (key, value) in query_pairs(query.as_deref())? {
+    for (key, value) in query_pairs(query)? {
         match key.as_str() {
             "minutes" => match value.parse::<i32>() {
                 Ok(n) if (1..=MAX_MINUTES).contains(&n) => minutes = n,
@@ -126,18 +144,71 @@ pub async fn delivery_counts(
             other => errors.push(FieldError::new(other, "is not a known query parameter")),
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+    if errors.is_empty() {
+        Ok(minutes)
+    } else {
+        Err(ApiError::validation(errors))
     }
-    let rows = delivery_counts::deliveries_per_minute(&state.pool, minutes).await?;
-    Ok(Json(DeliveryCounts {
-        minutes: rows
+}
+
+/// One callback's delivery attempts over the window, by how they ended.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"callback": "billing", "succeeded": 57, "failed": 1, "retrying": 2, "success_rate": 0.95}))]
+pub struct CallbackOutcome {
+    pub callback: String,
+    /// Attempts that got a 2xx.
+    pub succeeded: i64,
+    /// Attempts that failed for good (not retried).
+    pub failed: i64,
+    /// Attempts that failed and will be retried.
+    pub retrying: i64,
+    /// `succeeded / (succeeded + failed + retrying)`, from 0 to 1; null when the callback
+    /// had no attempt in the window (nothing to rate).
+    pub success_rate: Option<f64>,
+}
+
+/// Delivery outcomes of every callback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallbackOutcomes {
+    /// Every registered callback, by name, including those without attempts.
+    pub callbacks: Vec<CallbackOutcome>,
+}
+
+/// Count each callback's delivery attempts over the last `minutes` minutes, with its
+/// success rate.
+///
+/// Each attempt counts under how it ended: `succeeded`, `failed` (for good) or
+/// `retrying`; the success rate is the share of attempts that succeeded, so a receiver
+/// that needs two tries per delivery shows 50 %. Exact at the time of the request, by the
+/// database clock; results recorded by an instance that had lost its claim
+/// (`superseded`) are not counted, nor attempts of tasks deleted since.
+#[utoipa::path(get, path = "/v1/stats/callbacks", tag = "callbacks",
+    params(
+        ("minutes" = Option<i32>, Query, description = "The window, in minutes back from now: 1–1440 (default 60)", minimum = 1, maximum = 1440),
+    ),
+    responses(
+        (status = 200, description = "Attempts by outcome per callback, by name", body = CallbackOutcomes),
+        (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
+    ))]
+pub async fn callback_outcomes(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<CallbackOutcomes>> {
+    let minutes = parse_minutes(query.as_deref())?;
+    let rows = callback_outcomes::outcomes_per_callback(&state.pool, minutes).await?;
+    Ok(Json(CallbackOutcomes {
+        callbacks: rows
             .into_iter()
-            .map(|r| DeliveryMinute {
-                minute: format_instant(&r.minute),
-                succeeded: r.succeeded,
-                failed: r.failed,
-                retrying: r.retrying,
+            .map(|r| {
+                let attempts = r.succeeded + r.failed + r.retrying;
+                CallbackOutcome {
+                    success_rate: (attempts > 0).then(|| r.succeeded as f64 / attempts as f64),
+                    callback: r.callback,
+                    succeeded: r.succeeded,
+                    failed: r.failed,
+                    retrying: r.retrying,
+                }
             })
             .collect(),
     }))

@@ -4,6 +4,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod attempts;
 pub(crate) mod backlog;
+pub(crate) mod callback_outcomes;
 pub(crate) mod callbacks;
 pub(crate) mod deliveries;
 pub(crate) mod delivery_counts;

@@ -129,3 +129,63 @@ async fn a_bad_window_is_a_422_naming_the_parameter() {
     reply.assert_problem(422, "validation_failed");
     assert_eq!(reply.error_fields(), ["hours"]);
 }
+
+/// `GET /v1/stats/callbacks`: each callback's attempts by outcome and its success rate,
+/// from real deliveries; a callback without attempts is listed with a null rate.
+#[tokio::test]
+async fn success_rate_per_callback_counts_real_attempts() {
+    let (_db, server, receiver) = start(&[]).await;
+    let api = &server.api;
+    // Default settings: 503 is retried (5 s backoff) then the script runs out (200); 400
+    // fails at once.
+    receiver.script("/flaky", [Answer::status(503)]);
+    receiver.script("/bad", [Answer::status(400)]);
+    for name in ["ok", "flaky", "bad", "idle"] {
+        api.callback(name, &receiver.url(&format!("/{name}")), json!({}))
+            .await;
+    }
+    let (_, now) = at(0);
+    let tasks = [
+        ("ok-1", "ok", "succeeded"),
+        ("ok-2", "ok", "succeeded"),
+        ("flaky-1", "flaky", "succeeded"),
+        ("bad-1", "bad", "failed"),
+    ];
+    for (task_id, callback, _) in tasks {
+        api.create_task(json!({"callback": callback, "task_id": task_id, "run_at": now}))
+            .await;
+    }
+    for (task_id, _, expected) in tasks {
+        let task = api
+            .wait_for_task(task_id, SOON, |t| {
+                t["status"] == "succeeded" || t["status"] == "failed"
+            })
+            .await;
+        assert_eq!(task["status"], expected, "{task:#}");
+    }
+
+    let reply = api.get("/v1/stats/callbacks").await;
+    assert_eq!(reply.status, 200, "{reply:#?}");
+    assert_eq!(
+        reply.body,
+        json!({"callbacks": [
+            {"callback": "bad", "succeeded": 0, "failed": 1, "retrying": 0, "success_rate": 0.0},
+            {"callback": "flaky", "succeeded": 1, "failed": 0, "retrying": 1, "success_rate": 0.5},
+            {"callback": "idle", "succeeded": 0, "failed": 0, "retrying": 0, "success_rate": null},
+            {"callback": "ok", "succeeded": 2, "failed": 0, "retrying": 0, "success_rate": 1.0},
+        ]}),
+        "{reply:#?}"
+    );
+    // The smallest window still holds the attempts of the last minute or so, the largest
+    // the same ones; a bad window is a 422 naming the parameter.
+    let day = api.get("/v1/stats/callbacks?minutes=1440").await;
+    assert_eq!(day.body, reply.body);
+    for query in ["minutes=0", "minutes=1441", "minutes=x"] {
+        let bad = api.get(&format!("/v1/stats/callbacks?{query}")).await;
+        bad.assert_problem(422, "validation_failed");
+        assert_eq!(bad.error_fields(), ["minutes"], "{query}");
+    }
+    let bad = api.get("/v1/stats/callbacks?callback=ok").await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.error_fields(), ["callback"]);
+}

@@ -9,8 +9,9 @@
 
 mod webdriver;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -524,6 +525,9 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
             .await;
     }
 
+    schedules_show_real_occurrences_and_misfires(&browser, &ui, &server, &receiver, &database_url)
+        .await;
+
     // Callbacks: URL, timeout and retry policy; the signing secret is never shown.
     open(&browser, &ui, "#/callbacks").await;
     let callbacks = browser
@@ -541,6 +545,27 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         !page.as_str().unwrap().contains("whsec_"),
         "a secret is on the page"
     );
+    // Success rate per callback over the last hour, as `GET /v1/stats/callbacks` counts
+    // it: billing 1 of 1, reports 1 of 2 (a 400, then the retry from its page), mailer 3
+    // of 6 (three 400s, then the bulk retry).
+    let stats = server.api.get("/v1/stats/callbacks").await;
+    let shown = browser
+        .eval(
+            "return Object.fromEntries([...document.querySelectorAll('[aria-label=\\'Registered callbacks\\'] tbody tr')]\
+             .map((tr) => [tr.id.slice(3), tr.querySelector('[data-col=rate] [data-rate]')?.dataset.rate ?? null]));",
+            vec![],
+        )
+        .await;
+    for (name, rate) in [("billing", 1.0), ("reports", 0.5), ("mailer", 0.5)] {
+        let api_rate = stats.body["callbacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["callback"] == name)
+            .map(|c| c["success_rate"].as_f64().unwrap());
+        assert_eq!(api_rate, Some(rate), "{name}: {stats:#?}");
+        assert_eq!(shown[name], rate.to_string(), "{name}: {shown}");
+    }
     browser.screenshot(&screenshot_path("callbacks")).await;
 
     // Phone width: nothing wider than the screen but the tables' own scroll boxes.
@@ -556,6 +581,138 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         assert_eq!(fits, true, "{view} is wider than a phone screen");
         browser.screenshot(&screenshot_path(name)).await;
     }
+}
+
+/// The task page of a cron task shows its next occurrences from
+/// `GET /v1/tasks/{id}/schedule`, DST flags included, and that of a recurring task paused
+/// past a few of its occurrences shows the coalesced ones from `GET /v1/tasks/{id}/misfires`.
+async fn schedules_show_real_occurrences_and_misfires(
+    browser: &Browser,
+    ui: &str,
+    server: &Server,
+    receiver: &Receiver,
+    database_url: &str,
+) {
+    let api = &server.api;
+    // 02:30 New York time, daily, from the day before the 2027 spring-forward: on the
+    // 14th 02:30 does not exist, and the `shift` policy runs it at 03:00 EDT.
+    api.create_task(json!({
+        "callback": "billing", "task_id": "ny-0230", "run_type": "cron", "cron": "30 2 * * *",
+        "timezone": "America/New_York", "dst_policy": {"gap": "shift"},
+        "start_at": "2027-03-13T00:00:00Z",
+    }))
+    .await;
+    open(browser, ui, "#/task/ny-0230").await;
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('[aria-label=\\'Next occurrences\\'] tbody tr')]\
+             .map((tr) => [tr.querySelector('time').getAttribute('datetime'), \
+               tr.children[1].innerText.trim(), tr.children[2].dataset.dst]);",
+            vec![],
+        )
+        .await;
+    let schedule = api.get("/v1/tasks/ny-0230/schedule?count=5").await;
+    let expected: Vec<Value> = schedule.body["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| json!([o["at"], o["local"], o["dst"].as_str().unwrap_or("")]))
+        .collect();
+    assert_eq!(rows, Value::Array(expected), "{schedule:#?}");
+    assert_eq!(
+        rows[1],
+        json!([
+            "2027-03-14T07:00:00Z",
+            "2027-03-14T03:00:00-04:00",
+            "gap_shifted"
+        ])
+    );
+    assert_eq!(rows[0][2], "", "{rows}");
+    // The section in view for the picture.
+    browser
+        .eval("document.getElementById('next-h').scrollIntoView(); return true;", vec![])
+        .await;
+    browser.screenshot(&screenshot_path("task-cron")).await;
+
+    // Every second; paused after its first delivery until its next occurrence is three
+    // seconds overdue (by the database clock, which decides what is due), then resumed:
+    // the overdue one runs once and the seconds after it are ledgered as coalesced.
+    api.callback("ticker", &receiver.url("/ticker"), json!({}))
+        .await;
+    api.create_task(json!({
+        "callback": "ticker", "task_id": "every-second", "run_type": "cron", "cron": "* * * * * *",
+    }))
+    .await;
+    receiver.wait_for_task("every-second", 1, SOON).await;
+    let reply = api
+        .post("/v1/tasks/pause", json!({"task_ids": ["every-second"]}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let paused = api
+        .wait_for_task("every-second", SOON, |t| t["status"] == "scheduled")
+        .await;
+    let run_at: DateTime<Utc> = paused["run_at"].as_str().unwrap().parse().unwrap();
+    let pool = taskshed::harness::connect(database_url, 1).await.unwrap();
+    let deadline = tokio::time::Instant::now() + SOON;
+    loop {
+        let overdue: bool = sqlx::query_scalar("select now() > $1")
+            .bind(run_at + TimeDelta::milliseconds(3_500))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if overdue {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never overdue");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let reply = api
+        .post("/v1/tasks/resume", json!({"task_ids": ["every-second"]}))
+        .await;
+    assert_eq!(reply.body["affected"], 1, "{reply:#?}");
+    let deadline = tokio::time::Instant::now() + SOON;
+    while api.get("/v1/tasks/every-second/misfires").await.body["misfires"]
+        .as_array()
+        .map_or(0, Vec::len)
+        < 3
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no misfires ledgered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Paused again, so the ledger holds still while the page and the API are compared.
+    api.post("/v1/tasks/pause", json!({"task_ids": ["every-second"]}))
+        .await;
+    api.wait_for_task("every-second", SOON, |t| t["status"] == "scheduled")
+        .await;
+    let misfires = api.get("/v1/tasks/every-second/misfires").await.body["misfires"].clone();
+    open(browser, ui, "#/task/every-second").await;
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('[aria-label=\\'Misfires, newest first\\'] tbody tr')]\
+             .map((tr) => [tr.querySelector('time').getAttribute('datetime'), tr.children[1].innerText.trim()]);",
+            vec![],
+        )
+        .await;
+    let expected: Vec<Value> = misfires
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| json!([m["scheduled_at"], m["reason"]]))
+        .collect();
+    assert!(expected.len() >= 3, "{misfires:#}");
+    assert_eq!(rows, Value::Array(expected));
+    assert!(
+        rows.as_array().unwrap().iter().all(|r| r[1] == "coalesced"),
+        "{rows}"
+    );
+    // The section in view for the picture.
+    browser
+        .eval("document.getElementById('mis-h').scrollIntoView(); return true;", vec![])
+        .await;
+    browser.screenshot(&screenshot_path("task-misfires")).await;
 }
 
 /// A valid API key's text: `tsk_` and 43 base62 characters.

@@ -10,6 +10,8 @@ from .batch_create_response import BatchCreateResponse
 from .batch_outcome import BatchOutcome
 from .batch_result import BatchResult
 from .callback import Callback
+from .callback_outcome import CallbackOutcome
+from .callback_outcomes import CallbackOutcomes
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
 from .create_key_request import CreateKeyRequest
@@ -62,6 +64,8 @@ __all__ = (
     "BatchOutcome",
     "BatchResult",
     "Callback",
+    "CallbackOutcome",
+    "CallbackOutcomes",
     "CallbackPage",
     "CallbackSpec",
     "CreatedKey",
