@@ -570,7 +570,11 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
 
     // Phone width: nothing wider than the screen but the tables' own scroll boxes.
     browser.viewport(390, 844, true).await;
-    for (view, name) in [("#/", "overview-phone"), ("#/task/report-7", "task-phone")] {
+    for (view, name) in [
+        ("#/", "overview-phone"),
+        ("#/task/report-7", "task-phone"),
+        ("#/callbacks", "callbacks-phone"),
+    ] {
         open(&browser, &ui, view).await;
         let fits = browser
             .eval(
@@ -630,7 +634,10 @@ async fn schedules_show_real_occurrences_and_misfires(
     assert_eq!(rows[0][2], "", "{rows}");
     // The section in view for the picture.
     browser
-        .eval("document.getElementById('next-h').scrollIntoView(); return true;", vec![])
+        .eval(
+            "document.getElementById('next-h').scrollIntoView(); return true;",
+            vec![],
+        )
         .await;
     browser.screenshot(&screenshot_path("task-cron")).await;
 
@@ -710,7 +717,10 @@ async fn schedules_show_real_occurrences_and_misfires(
     );
     // The section in view for the picture.
     browser
-        .eval("document.getElementById('mis-h').scrollIntoView(); return true;", vec![])
+        .eval(
+            "document.getElementById('mis-h').scrollIntoView(); return true;",
+            vec![],
+        )
         .await;
     browser.screenshot(&screenshot_path("task-misfires")).await;
 }

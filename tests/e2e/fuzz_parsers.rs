@@ -80,6 +80,7 @@ fn path() -> impl Strategy<Value = String> {
         Just("/v1/callbacks"),
         Just("/v1/stats/tasks"),
         Just("/v1/stats/deliveries"),
+        Just("/v1/stats/callbacks"),
     ];
     (template, segment).prop_map(|(t, s)| t.replace("{}", &s))
 }
