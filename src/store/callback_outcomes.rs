@@ -6,7 +6,12 @@
 //! key. The window is bounded (a day at most, an hour by default) and read through
 //! `attempts_started_idx` (migration 0011), so the cost grows with the attempts of the
 //! window, not with the table: one index range scan, one primary-key probe per attempt,
-//! one hash aggregate. No column or index is added to the hot path for it.
+//! one hash aggregate. No column or index is added to the hot path for it (a `callback`
+//! column on attempts would make the count an index-only scan, but widen every attempt
+//! row and index entry written by the delivery engine, for a page an operator opens).
+//! Measured on 3,000,000 attempts over 7 days and 2,100,000 tasks, on the busy shared
+//! machine: the hour's 16,700 attempts in 190–240 ms, a day's 430,000 in 1.2 s
+//! (BENCHMARKS.md).
 
 use sqlx::PgPool;
 
