@@ -132,6 +132,8 @@ mod tests {
             attempts: 0,
             occurrence: uuid::Uuid::nil(),
             fence: 7,
+            timeout_us: Some(10_000_000),
+            lease_until: at("2025-01-01T00:00:25Z"),
         }
     }
 

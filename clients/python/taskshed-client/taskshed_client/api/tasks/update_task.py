@@ -115,8 +115,10 @@ def sync_detailed(
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    a new occurrence (attempts reset); changing `run_at` or `kwargs` gives the next delivery
+    a new `webhook-id`. A task claimed but not yet sent is sent as changed; if its attempt
+    is already in flight (`running`), the change takes effect when that attempt ends, so
+    two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -156,8 +158,10 @@ def sync(
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    a new occurrence (attempts reset); changing `run_at` or `kwargs` gives the next delivery
+    a new `webhook-id`. A task claimed but not yet sent is sent as changed; if its attempt
+    is already in flight (`running`), the change takes effect when that attempt ends, so
+    two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -192,8 +196,10 @@ async def asyncio_detailed(
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    a new occurrence (attempts reset); changing `run_at` or `kwargs` gives the next delivery
+    a new `webhook-id`. A task claimed but not yet sent is sent as changed; if its attempt
+    is already in flight (`running`), the change takes effect when that attempt ends, so
+    two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -231,8 +237,10 @@ async def asyncio(
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    a new occurrence (attempts reset); changing `run_at` or `kwargs` gives the next delivery
+    a new `webhook-id`. A task claimed but not yet sent is sent as changed; if its attempt
+    is already in flight (`running`), the change takes effect when that attempt ends, so
+    two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
