@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(book.get("a", 1).unwrap().until, at(31));
         assert!(book.get("b", 2).unwrap().lost);
         assert!(
-            book.due_for_renewal(at(25)).is_empty(),
+            book.due_for_renewal(at(21)).is_empty(),
             "lost: never renewed"
         );
         drop((a, b));
