@@ -18,16 +18,18 @@ use std::time::Duration;
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// `statement_timeout` of pools opened with [`connect`] (tools, tests, the bench).
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a request waits for a free connection, including the ping that checks an idle
 /// one first: the bound on answering 503 when the database does not answer at all.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens a connection pool.
+/// Opens a plain connection pool, for the tests and the bench (which query their own
+/// databases directly, with statements of their own length); the service opens its pools
+/// with [`connect_pools`].
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     use anyhow::Context;
-    let options = session_options(database_url, DEFAULT_STATEMENT_TIMEOUT)?;
+    let options = PgConnectOptions::from_str(database_url)
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?
+        .application_name("taskshed");
     pool_options(max_connections)
         .min_connections(1)
         .connect_with(options)
