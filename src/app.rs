@@ -90,6 +90,7 @@ fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtR
         }),
         pool,
         limits: limits(config),
+        egress: Arc::new(config.egress_policy()),
     }
 }
 
@@ -110,6 +111,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         docs = %format!("http://{address}/docs"),
         metrics = %format!("http://{address}/metrics"),
         role = ?config.role,
+        egress = %config.egress,
         "TaskShed is up"
     );
     let delivery = if config.role.delivers() {
@@ -211,5 +213,6 @@ pub fn delivery_config(config: &Config) -> DeliveryConfig {
         // A little past `statement_timeout`, so the server cancels what it can first.
         db_deadline: config.db_statement_timeout.as_std() + DB_DEADLINE_SLACK,
         at_rest: AtRest::new(config.encryption_key.as_ref()),
+        egress: Arc::new(config.egress_policy()),
     }
 }
