@@ -91,7 +91,18 @@ fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtR
         pool,
         limits: limits(config),
         egress: Arc::new(config.egress_policy()),
+        request_deadline: request_deadline(config),
     }
+}
+
+/// The API's request deadline (`http::deadline`): reading the body, getting a connection
+/// and running a statement each have their own bound; the deadline is their sum plus
+/// slack, so it only cuts off a request stuck on a silent connection.
+fn request_deadline(config: &Config) -> std::time::Duration {
+    config.read_timeout.as_std()
+        + crate::store::ACQUIRE_TIMEOUT
+        + config.db_statement_timeout.as_std()
+        + DB_DEADLINE_SLACK
 }
 
 /// Runs TaskShed until `shutdown` is cancelled: migrations, the HTTP API and, depending on

@@ -21,7 +21,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a request waits for a free connection, including the ping that checks an idle
 /// one first: the bound on answering 503 when the database does not answer at all.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a plain connection pool, for the tests and the bench (which query their own
 /// databases directly, with statements of their own length); the service opens its pools

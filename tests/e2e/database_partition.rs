@@ -241,3 +241,78 @@ async fn the_api_keeps_answering_while_delivery_connections_are_all_busy() {
     assert_eq!(left, 0, "tasks not delivered after the lock was released");
     assert_eq!(receiver.count(), 300);
 }
+
+/// A request whose statement is already on its way when the connection falls silent has
+/// no pool timeout or ping to save it: it is answered 503 `database_unavailable` by the
+/// API's request deadline (read timeout + acquire timeout + statement timeout + 5 s: 55 s
+/// with the defaults), not after the minutes the kernel takes to give up on the socket.
+#[tokio::test]
+async fn a_request_in_flight_when_its_connection_falls_silent_is_answered_503() {
+    let database_url = fresh_database().await;
+    let (proxy, proxied_url) = TcpProxy::for_database_url(&database_url).await;
+    let a = Server::start(&proxied_url, "a", &[]).await;
+    let receiver = Receiver::start().await;
+    a.api
+        .callback("hook", &receiver.url("/hook"), json!({}))
+        .await;
+    a.api
+        .create_task(json!({"callback": "hook", "task_id": "t", "run_at": "2099-01-01T00:00:00Z"}))
+        .await;
+    let pool = taskshed::harness::connect(&database_url, 2)
+        .await
+        .expect("pool");
+    // The PATCH's statement waits on this row lock inside PostgreSQL...
+    let mut lock = pool.begin().await.expect("begin");
+    sqlx::query("select 1 from tasks where task_id = 't' for update")
+        .execute(&mut *lock)
+        .await
+        .expect("lock the row");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(180))
+        .build()
+        .unwrap();
+    let patch = tokio::spawn({
+        let url = format!("{}/v1/tasks/t", a.base);
+        async move {
+            let asked = Instant::now();
+            let reply = client
+                .patch(url)
+                .json(&json!({"kwargs": {"v": 2}}))
+                .send()
+                .await
+                .expect("an answer");
+            let status = reply.status().as_u16();
+            let body: serde_json::Value = reply.json().await.unwrap_or_default();
+            (status, body, asked.elapsed())
+        }
+    });
+    let waiting = wait_for_count(
+        &pool,
+        "select count(*) from pg_stat_activity \
+         where application_name = 'taskshed' and wait_event_type = 'Lock'",
+        1,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(waiting, 1, "the PATCH never reached the lock");
+    // ...and once the connection falls silent, its answer can never arrive.
+    proxy.pause();
+    lock.commit().await.expect("unlock");
+    let (status, body, took) = patch.await.expect("patch");
+    proxy.resume();
+    println!("a PATCH stuck on a silent connection was answered {status} after {took:?}");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "database_unavailable", "{body}");
+    assert!(took < Duration::from_secs(70), "answered after {took:?}");
+    // And the instance recovers by itself.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = a.api.get("/v1/tasks/t").await;
+        assert_ne!(reply.status.as_u16(), 500, "{reply:?}");
+        if reply.status.is_success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a did not recover: {reply:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
