@@ -18,13 +18,21 @@
 //! exists, two requests with the same id, any other database error), each of its requests
 //! runs again on its own through [`tasks::insert_task`], which gives each its own outcome
 //! (created, replaced, 409, 422), exactly as without batching.
+//!
+//! Callbacks with a kwargs contract (`kwargs_schema`): each flush first reads the schemas
+//! of its callbacks (one statement per flush, not per task) and answers a create whose
+//! kwargs do not satisfy them with [`CreateOne::InvalidKwargs`] without writing it. The
+//! read is fresh for every flush, so a schema changed on another instance applies to the
+//! next create here.
 
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
+use crate::domain::kwargs_schema::SchemaCache;
 use crate::domain::task::NewTask;
+use crate::store::callbacks::callback_schemas;
 use crate::store::tasks::{self, CreateOne, WriteOutcome};
 
 /// Flushes in progress at once. Measured with `taskshed-bench insert` (32 clients, 2
@@ -51,10 +59,11 @@ pub struct CreateBatcher {
 }
 
 impl CreateBatcher {
-    /// Starts the dispatcher on the current tokio runtime.
-    pub fn start(pool: PgPool) -> Self {
+    /// Starts the dispatcher on the current tokio runtime; `schemas` holds the compiled
+    /// kwargs contracts (shared with the other task writes).
+    pub fn start(pool: PgPool, schemas: Arc<SchemaCache>) -> Self {
         let (queue, pending) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(pool, pending));
+        tokio::spawn(dispatch(pool, schemas, pending));
         Self { queue }
     }
 
@@ -76,7 +85,11 @@ impl CreateBatcher {
 
 /// Takes everything queued (up to [`MAX_FLUSH_ROWS`]) once a flush slot is free, and
 /// flushes it on its own task.
-async fn dispatch(pool: PgPool, mut pending: mpsc::UnboundedReceiver<Pending>) {
+async fn dispatch(
+    pool: PgPool,
+    schemas: Arc<SchemaCache>,
+    mut pending: mpsc::UnboundedReceiver<Pending>,
+) {
     let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_FLUSHES));
     while let Some(first) = pending.recv().await {
         // Waiting for a slot is what lets a batch grow while the database is busy.
@@ -90,16 +103,71 @@ async fn dispatch(pool: PgPool, mut pending: mpsc::UnboundedReceiver<Pending>) {
                 Err(_) => break,
             }
         }
-        let pool = pool.clone();
+        let (pool, schemas) = (pool.clone(), schemas.clone());
         tokio::spawn(async move {
+            let batch = refuse_invalid_kwargs(&pool, &schemas, batch).await;
             flush(&pool, batch).await;
             drop(slot);
         });
     }
 }
 
+/// Answers every create whose kwargs break its callback's contract (and, if the schemas
+/// cannot be read, every create, with that error); returns the creates left to write.
+async fn refuse_invalid_kwargs(
+    pool: &PgPool,
+    schemas: &SchemaCache,
+    batch: Vec<Pending>,
+) -> Vec<Pending> {
+    let mut names: Vec<String> = batch
+        .iter()
+        .map(|p| p.task.callback.as_str().to_owned())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let stored = match callback_schemas(pool, &names).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            for p in batch {
+                let _ = p.reply.send(Err(replicate(&error)));
+            }
+            return Vec::new();
+        }
+    };
+    let with_schema: HashMap<&str, &str> = stored
+        .iter()
+        .filter_map(|(name, text)| Some((name.as_str(), text.as_deref()?)))
+        .collect();
+    if with_schema.is_empty() {
+        return batch;
+    }
+    let mut valid = Vec::with_capacity(batch.len());
+    for p in batch {
+        let verdict = match with_schema.get(p.task.callback.as_str()) {
+            None => Ok(()),
+            Some(text) => match schemas.get(p.task.callback.as_str(), text) {
+                Ok(schema) => schema.check(&p.task.kwargs),
+                Err(why) => {
+                    let _ = p.reply.send(Err(sqlx::Error::Decode(why.into())));
+                    continue;
+                }
+            },
+        };
+        match verdict {
+            Ok(()) => valid.push(p),
+            Err(violations) => {
+                let _ = p.reply.send(Ok(CreateOne::InvalidKwargs(violations)));
+            }
+        }
+    }
+    valid
+}
+
 /// Writes a batch with one statement, or each create on its own if that statement fails.
 async fn flush(pool: &PgPool, batch: Vec<Pending>) {
+    if batch.is_empty() {
+        return;
+    }
     let batch = if batch.len() > 1 {
         let tasks: Vec<&NewTask> = batch.iter().map(|p| &p.task).collect();
         match tasks::insert_coalesced(pool, &tasks).await {

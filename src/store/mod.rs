@@ -8,6 +8,7 @@ pub(crate) mod callbacks;
 pub(crate) mod deliveries;
 pub(crate) mod notify;
 pub(crate) mod task_counts;
+pub(crate) mod task_selection;
 pub(crate) mod tasks;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::notify::{evaluate, revalidate_cte, wake_cte};
+use super::task_selection::{push_target, BulkOp, FailedWindow};
 use crate::domain::ids::Id;
+use crate::domain::kwargs_schema::KwargsViolation;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskSelector, TaskStatus};
 
 /// Columns of a task as read back; `kwargs` comes back as its exact stored text.
@@ -55,6 +57,8 @@ pub enum CreateOne {
     Written(Box<TaskRow>, WriteOutcome),
     Exists,
     UnknownCallback,
+    /// The kwargs break the callback's `kwargs_schema`; nothing was written.
+    InvalidKwargs(Vec<KwargsViolation>),
 }
 
 /// What an insert does when the task id exists.
@@ -400,20 +404,6 @@ pub async fn insert_coalesced(
     Ok(rows)
 }
 
-/// The names among `names` that are not registered callbacks.
-pub async fn unknown_callbacks(
-    pool: &PgPool,
-    names: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select n from unnest($1::text[]) as n \
-         where not exists (select 1 from callbacks c where c.name = n)",
-    )
-    .bind(names)
-    .fetch_all(pool)
-    .await
-}
-
 pub async fn get_task(pool: &PgPool, task_id: &str) -> Result<Option<TaskRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {TASK_COLUMNS} from tasks t where t.task_id = $1"
@@ -473,81 +463,106 @@ pub async fn list_tasks(
     Ok((rows, more))
 }
 
-/// `where` clause and bind for a selector; `$1` is the ids array or the group id.
-fn selector_clause(selector: &TaskSelector) -> &'static str {
-    match selector {
-        TaskSelector::Ids(_) => "task_id = any($1::text[])",
-        TaskSelector::Group(_) => "group_id = $1::text",
-    }
-}
-
-fn bind_selector<'q>(
-    query: sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments>,
+/// Runs a bulk write built around `op`'s target predicate ([`push_target`]): `head` up to
+/// its `where`, then `tail` after it. Returns the statement's count.
+async fn run_bulk(
+    pool: &PgPool,
+    op: BulkOp,
     selector: &TaskSelector,
-) -> sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments> {
-    match selector {
-        TaskSelector::Ids(ids) => query.bind(
-            ids.iter()
-                .map(|id| id.as_str().to_owned())
-                .collect::<Vec<_>>(),
-        ),
-        TaskSelector::Group(group) => query.bind(group.as_str().to_owned()),
-    }
+    head: &str,
+    tail: &str,
+) -> Result<i64, sqlx::Error> {
+    let mut query = QueryBuilder::new(head);
+    push_target(&mut query, op, selector);
+    query.push(tail);
+    query.build_query_scalar().fetch_one(pool).await
 }
 
 /// Pauses unfinished, unpaused tasks; returns how many changed. Already-paused tasks keep
 /// their first `paused_at`.
 pub async fn pause_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
+    run_bulk(
+        pool,
+        BulkOp::Pause,
+        selector,
         "with changed as ( \
-           update tasks set paused = true, paused_at = now(), updated_at = now() \
-           where {} and not paused and status in ('scheduled', 'running') \
-           returning status \
-         ), {} \
-         select count(*) + {} from changed",
-        selector_clause(selector),
-        revalidate_cte("changed", "status = 'running'"),
-        evaluate(&["revalidate"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+           update tasks t set paused = true, paused_at = now(), updated_at = now() where ",
+        &format!(
+            " returning t.status \
+             ), {} \
+             select count(*) + {} from changed",
+            revalidate_cte("changed", "status = 'running'"),
+            evaluate(&["revalidate"]),
+        ),
+    )
+    .await
 }
 
 /// Resumes paused tasks; `run_at` is kept, so an overdue task fires at once.
 pub async fn resume_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
+    run_bulk(
+        pool,
+        BulkOp::Resume,
+        selector,
         "with changed as ( \
-           update tasks set paused = false, paused_at = null, updated_at = now() \
-           where {} and paused \
-           returning due_at, status \
-         ), {} \
-         select count(*) + {} from changed",
-        selector_clause(selector),
-        wake_cte("changed", "status = 'scheduled'"),
-        evaluate(&["wake"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+           update tasks t set paused = false, paused_at = null, updated_at = now() where ",
+        &format!(
+            " returning t.due_at, t.status \
+             ), {} \
+             select count(*) + {} from changed",
+            wake_cte("changed", "status = 'scheduled'"),
+            evaluate(&["wake"]),
+        ),
+    )
+    .await
 }
 
 /// Deletes tasks (any status) with their attempt history; returns how many.
 pub async fn delete_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "with gone as ( \
-           delete from tasks where {} returning task_id, status \
-         ), history as ( \
-           delete from attempts where task_id in (select task_id from gone) \
-         ), {} \
-         select count(*) + {} from gone",
-        selector_clause(selector),
-        revalidate_cte("gone", "status = 'running'"),
-        evaluate(&["revalidate"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+    run_bulk(
+        pool,
+        BulkOp::Delete,
+        selector,
+        "with gone as (delete from tasks t where ",
+        &format!(
+            " returning t.task_id, t.status \
+             ), history as ( \
+               delete from attempts where task_id in (select task_id from gone) \
+             ), {} \
+             select count(*) + {} from gone",
+            revalidate_cte("gone", "status = 'running'"),
+            evaluate(&["revalidate"]),
+        ),
+    )
+    .await
+}
+
+/// The re-arm of a failed task, shared by single and bulk retry: due now, attempts reset,
+/// same occurrence (so receivers that already processed it can deduplicate by
+/// `webhook-id`).
+const REARM: &str = "update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
+     finished_at = null, updated_at = now() where ";
+
+/// Re-arms the failed tasks `selector` and `window` pick, in one statement (one wake-up);
+/// returns how many.
+pub async fn retry_tasks(
+    pool: &PgPool,
+    selector: &TaskSelector,
+    window: FailedWindow,
+) -> Result<i64, sqlx::Error> {
+    run_bulk(
+        pool,
+        BulkOp::Retry(window),
+        selector,
+        &format!("with changed as ({REARM}"),
+        &format!(
+            " returning t.due_at, t.paused), {} \
+             select count(*) + {} from changed",
+            wake_cte("changed", "not paused"),
+            evaluate(&["wake"]),
+        ),
+    )
+    .await
 }
 
 /// Deletes one task; false when it did not exist.
@@ -586,8 +601,7 @@ pub async fn update_execution_times(
              occurrence = gen_random_uuid(), status = 'scheduled', lease_until = null, \
              claimed_by = null, fence = taskshed_new_fence(), updated_at = now() \
            from input i, old o \
-           where t.task_id = i.task_id and o.task_id = t.task_id \
-             and o.status in ('scheduled', 'running') \
+           where t.task_id = i.task_id and o.task_id = t.task_id and {} \
            returning t.task_id, o.status as old_status, t.due_at, t.paused \
          ), {}, {} \
          select i.task_id, \
@@ -596,6 +610,7 @@ pub async fn update_execution_times(
                 else 'not_found' end, \
            {} \
          from input i left join changed c using (task_id) left join old o using (task_id)",
+            BulkOp::MoveTime.condition(),
             wake_cte("changed", "not paused"),
             revalidate_cte("changed", "old_status = 'running'"),
             evaluate(&["wake", "revalidate"]),
@@ -679,12 +694,11 @@ pub enum RetryOutcome {
 pub async fn retry_task(pool: &PgPool, task_id: &Id) -> Result<RetryOutcome, sqlx::Error> {
     let row: Option<TaskRow> = sqlx::query_as(&format!(
         "with changed as ( \
-           update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
-             finished_at = null, updated_at = now() \
-           where t.task_id = $1 and t.status = 'failed' \
+           {REARM} t.task_id = $1 and {} \
            returning {TASK_COLUMNS} \
          ), {} \
          select changed.*, {} as notified from changed",
+        BulkOp::Retry(FailedWindow::default()).condition(),
         wake_cte("changed", "not paused"),
         evaluate(&["wake"]),
     ))
