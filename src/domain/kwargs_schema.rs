@@ -118,10 +118,13 @@ fn join(path: &str, name: &str) -> String {
     }
 }
 
+/// Callback name → (the schema text, its compiled form).
+type ByCallback = HashMap<String, (Arc<str>, Arc<KwargsSchema>)>;
+
 /// Compiled schemas by callback name, each with the text it was compiled from.
 #[derive(Default)]
 pub struct SchemaCache {
-    by_callback: Mutex<HashMap<String, (Arc<str>, Arc<KwargsSchema>)>>,
+    by_callback: Mutex<ByCallback>,
 }
 
 impl SchemaCache {
@@ -148,7 +151,7 @@ impl SchemaCache {
         Ok(schema)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<str>, Arc<KwargsSchema>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ByCallback> {
         // A panic while holding the lock leaves a map that is still consistent.
         self.by_callback
             .lock()

@@ -116,7 +116,8 @@ def sync_detailed(
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    applies to its next send. New `kwargs` must satisfy the callback's `kwargs_schema`
+    (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -157,7 +158,8 @@ def sync(
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    applies to its next send. New `kwargs` must satisfy the callback's `kwargs_schema`
+    (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -193,7 +195,8 @@ async def asyncio_detailed(
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    applies to its next send. New `kwargs` must satisfy the callback's `kwargs_schema`
+    (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -232,7 +235,8 @@ async def asyncio(
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
     (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
     a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-    applies to its next send.
+    applies to its next send. New `kwargs` must satisfy the callback's `kwargs_schema`
+    (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
