@@ -8,12 +8,16 @@
 //! kwargs that satisfy the schema, so the difference is validation (and nothing else).
 //! Runs alternate plain / schema, `PAIRS` times, each from an empty table, because on a
 //! shared 2-core machine back-to-back blocks of one kind would measure the neighbours'
-//! load; the report gives each pair's ratio and their median.
+//! load; the report gives each pair's ratio and their median. Rates on a loaded machine
+//! swing with the neighbours, so it also reports the CPU time TaskShed and PostgreSQL spent
+//! per task on each side (CPU time, unlike wall time, barely depends on other processes):
+//! what the schema adds per task, and the rate ratio it implies where CPU is the bound.
 
 use anyhow::bail;
 use axum::body::Bytes;
 use serde_json::json;
 
+use crate::harness::CpuSnapshot;
 use crate::load::{drive_bodies, rfc3339_us, unix_us};
 use crate::scenarios::{Bench, BATCH_CLIENTS};
 
@@ -81,19 +85,33 @@ impl Bench {
         let far = unix_us() + 86_400_000_000;
         let requests = self.sizes.batch_tasks / 1000;
         let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        // (TaskShed, PostgreSQL) CPU µs per task, per run.
+        let mut cpu_us: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
         for pair in 0..PAIRS {
             for (side, callback) in ["bench-plain", "bench-schema"].into_iter().enumerate() {
                 let body = batch(callback, 1000, far);
                 // Warm connections, plans and (for the schema side) the compiled schema.
                 drive_bodies(&url, vec![body.clone(); 5], BATCH_CLIENTS).await;
                 self.db.reset().await?;
+                let before = CpuSnapshot::take(service.pid, self.db.postmaster_pid());
                 let driven = drive_bodies(&url, vec![body; requests], BATCH_CLIENTS).await;
+                let after = CpuSnapshot::take(service.pid, self.db.postmaster_pid());
                 if driven.errors > 0 {
                     bail!("{callback}: {:?}", driven.first_error);
                 }
-                let rate = (driven.ok() * 1000) as f64 / driven.elapsed.as_secs_f64();
-                eprintln!("  pair {pair}: {callback} {rate:.0} tasks/s");
+                let tasks = (driven.ok() * 1000) as f64;
+                let rate = tasks / driven.elapsed.as_secs_f64();
+                let per_task = |secs: f64| secs * 1e6 / tasks;
+                let cpu = (
+                    per_task(after.taskshed - before.taskshed),
+                    per_task(after.pg_all - before.pg_all),
+                );
+                eprintln!(
+                    "  pair {pair}: {callback} {rate:.0} tasks/s, CPU per task {:.2} µs taskshed + {:.2} µs PostgreSQL",
+                    cpu.0, cpu.1
+                );
                 rates[side].push(rate);
+                cpu_us[side].push(cpu);
             }
         }
         service.stop().await?;
@@ -124,11 +142,32 @@ impl Bench {
             "with ≥ 70% of without",
             Some(median >= 0.7),
         );
+        let median_of = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let cpu = |side: usize, part: fn(&(f64, f64)) -> f64| {
+            median_of(cpu_us[side].iter().map(part).collect())
+        };
+        let (ts0, pg0) = (cpu(0, |c| c.0), cpu(0, |c| c.1));
+        let (ts1, pg1) = (cpu(1, |c| c.0), cpu(1, |c| c.1));
+        let cpu_ratio = (ts0 + pg0) / (ts1 + pg1);
+        self.report.row(
+            "S1 insert, kwargs schema",
+            "CPU per task, median: TaskShed + PostgreSQL, without / with",
+            format!(
+                "{ts0:.2} + {pg0:.2} µs / {ts1:.2} + {pg1:.2} µs (schema adds {:.2} µs of TaskShed CPU per task; CPU-bound rate ratio {cpu_ratio:.2})",
+                ts1 - ts0
+            ),
+            "—",
+            None,
+        );
         self.report.detail(
             "insert_schema",
             json!({"without_tasks_per_s": rates[0], "with_tasks_per_s": rates[1],
                    "ratios": ratios, "median_ratio": median, "tasks_per_run": requests * 1000,
-                   "schema": schema()}),
+                   "cpu_us_per_task_without": cpu_us[0], "cpu_us_per_task_with": cpu_us[1],
+                   "cpu_bound_ratio": cpu_ratio, "schema": schema()}),
         );
         Ok(())
     }
