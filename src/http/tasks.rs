@@ -721,6 +721,15 @@ pub async fn retry_tasks(
         failed_after: instant("failed_after", request.failed_after),
         failed_before: instant("failed_before", request.failed_before),
     };
+    if let (Some(after), Some(before)) = (window.failed_after, window.failed_before) {
+        if after >= before {
+            // An empty window is a mistake, not a request to retry nothing.
+            errors.push(FieldError::new(
+                "failed_before",
+                "must be later than failed_after",
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

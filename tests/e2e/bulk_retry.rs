@@ -200,6 +200,15 @@ async fn bulk_retry_needs_exactly_one_selector_and_valid_fields() {
         )
         .await;
     assert_eq!(reply.error_fields(), ["failed_before"], "{reply:#?}");
+    // An empty window (here the same instant twice) is refused, not answered with 0.
+    let reply = app
+        .post(
+            "/v1/tasks/retry",
+            json!({"callback": "cb", "failed_after": "2026-01-01T00:00:00Z",
+                   "failed_before": "2026-01-01T01:00:00+01:00"}),
+        )
+        .await;
+    assert_eq!(reply.error_fields(), ["failed_before"], "{reply:#?}");
     let reply = app
         .post("/v1/tasks/retry", json!({"callback": "bad name"}))
         .await;
