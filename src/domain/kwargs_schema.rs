@@ -11,9 +11,10 @@
 //! - [`SchemaCache`]: compiling costs far more than validating, and task creation is the
 //!   hot path (a 1,000-task batch against one callback), so each callback's validator is
 //!   compiled once per schema version and shared. The version is the stored schema text
-//!   itself, read with the callback in the statement the create needs anyway: a schema
-//!   changed on another instance is seen by the next create here, with no invalidation
-//!   protocol to get wrong.
+//!   itself, read with the callback in a statement of the create: a schema changed on
+//!   another instance is seen by the next create here, with no invalidation protocol to
+//!   get wrong. Which callbacks have a schema is also a hint for group commit
+//!   ([`SchemaCache::has_schema`]), which the database double-checks.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
@@ -149,6 +150,17 @@ impl SchemaCache {
         }
         cache.insert(callback.to_owned(), (Arc::from(text), schema.clone()));
         Ok(schema)
+    }
+
+    /// Whether `callback` had a schema when this instance last read it. Only a hint: group
+    /// commit writes the others on the condition that they still have none.
+    pub fn has_schema(&self, callback: &str) -> bool {
+        self.lock().contains_key(callback)
+    }
+
+    /// `callback` was read without a schema.
+    pub fn forget(&self, callback: &str) {
+        self.lock().remove(callback);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ByCallback> {

@@ -61,6 +61,29 @@ pub enum CreateOne {
     InvalidKwargs(Vec<KwargsViolation>),
 }
 
+/// Which callbacks a single create (or group commit) may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackCheck {
+    /// Any registered callback: the caller has checked the kwargs against its schema.
+    Registered,
+    /// Only a registered callback without a `kwargs_schema`: group commit's first try,
+    /// made without reading the schemas. The statement itself checks that the callback
+    /// has none, so a task is never written unchecked; one whose callback has a schema is
+    /// left unwritten, as if the callback were unknown, for the caller to check and write.
+    WithoutSchema,
+}
+
+impl CallbackCheck {
+    /// The condition on the callback `c` named by `name` (a column or parameter).
+    fn condition(self, name: &str) -> String {
+        let schema = match self {
+            CallbackCheck::Registered => "",
+            CallbackCheck::WithoutSchema => " and c.kwargs_schema is null",
+        };
+        format!("exists (select 1 from callbacks c where c.name = {name}{schema})")
+    }
+}
+
 /// What an insert does when the task id exists.
 fn on_conflict(replace: bool) -> &'static str {
     if replace {
@@ -79,7 +102,7 @@ fn on_conflict(replace: bool) -> &'static str {
 
 /// The batch insert, bound as arrays (`UNNEST`), with at most one wake-up and one
 /// revalidation notice for the whole statement. The caller checks callbacks beforehand
-/// ([`unknown_callbacks`]) rather than per row here.
+/// ([`super::callbacks::callback_schemas`]) rather than per row here.
 fn insert_many_statement(replace: bool) -> String {
     format!(
         "with input as ( \
@@ -107,23 +130,29 @@ fn insert_many_statement(replace: bool) -> String {
 
 /// The single-task insert without its conflict clause: a plain `INSERT … SELECT … WHERE`
 /// (no arrays, no CTEs), the create path's hot statement; no row means the callback is
-/// not registered.
-const INSERT_ONE: &str = "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
-       interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-     select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
-       $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
-       $10::bool \
-     where exists (select 1 from callbacks c where c.name = $2::text)";
+/// not one `check` accepts.
+fn insert_one(check: CallbackCheck) -> String {
+    format!(
+        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
+           interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
+         select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
+           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
+           $10::bool \
+         where {}",
+        check.condition("$2::text")
+    )
+}
 
 /// The single-task upsert, with its wake-up and (for a replaced task, which may have been
 /// claimed) its revalidation notice.
-fn insert_one_statement(replace: bool) -> String {
+fn insert_one_statement(replace: bool, check: CallbackCheck) -> String {
     format!(
         "with written as ( \
-           {INSERT_ONE} on conflict (task_id) {} \
+           {} on conflict (task_id) {} \
            returning {TASK_COLUMNS}, (xmax = 0) as inserted \
          ), {}, {} \
          select written.*, {} as notified from written",
+        insert_one(check),
         on_conflict(replace),
         wake_cte("written", "not paused"),
         revalidate_cte("written", "not inserted"),
@@ -144,17 +173,25 @@ const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type,
             paused, coalesce_missed)";
 
 /// The optimistic single insert (see [`INSERT_MANY_PLAIN`]) with its wake-up; no row back
-/// means the callback is not registered.
-fn insert_one_plain_statement() -> &'static str {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// means the callback is not one `check` accepts.
+fn insert_one_plain_statement(check: CallbackCheck) -> &'static str {
+    fn build(check: CallbackCheck) -> String {
         format!(
-            "with written as ({INSERT_ONE} returning {TASK_COLUMNS}), {} \
+            "with written as ({} returning {TASK_COLUMNS}), {} \
              select written.*, {} as notified from written",
+            insert_one(check),
             wake_cte("written", "not paused"),
             evaluate(&["wake"]),
         )
-    });
-    SQL.as_str()
+    }
+    static REGISTERED: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| build(CallbackCheck::Registered));
+    static WITHOUT_SCHEMA: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| build(CallbackCheck::WithoutSchema));
+    match check {
+        CallbackCheck::Registered => REGISTERED.as_str(),
+        CallbackCheck::WithoutSchema => WITHOUT_SCHEMA.as_str(),
+    }
 }
 
 /// [`INSERT_MANY_PLAIN`] with its wake-up; returns the number of rows written.
@@ -254,11 +291,13 @@ struct WrittenId {
     inserted: bool,
 }
 
-/// Creates (or replaces) one task and returns it as stored.
+/// Creates (or replaces) one task and returns it as stored. `UnknownCallback` means the
+/// callback is not one `check` accepts.
 pub async fn insert_task(
     pool: &PgPool,
     task: &NewTask,
     replace: bool,
+    check: CallbackCheck,
 ) -> Result<CreateOne, sqlx::Error> {
     macro_rules! bind_task {
         ($query:expr) => {
@@ -276,7 +315,7 @@ pub async fn insert_task(
         };
     }
     let plain: Result<Option<TaskRow>, sqlx::Error> =
-        bind_task!(sqlx::query_as(insert_one_plain_statement()))
+        bind_task!(sqlx::query_as(insert_one_plain_statement(check)))
             .fetch_optional(pool)
             .await;
     let (row, outcome) = match plain {
@@ -284,13 +323,13 @@ pub async fn insert_task(
         Ok(None) => return Ok(CreateOne::UnknownCallback),
         Err(error) if is_unique_violation(&error) => {
             let upserted: Option<WrittenRow> =
-                bind_task!(sqlx::query_as(&insert_one_statement(replace)))
+                bind_task!(sqlx::query_as(&insert_one_statement(replace, check)))
                     .fetch_optional(pool)
                     .await?;
             match upserted {
                 Some(row) if row.inserted => (row.task, WriteOutcome::Created),
                 Some(row) => (row.task, WriteOutcome::Replaced),
-                None => return no_row_written(pool, task).await,
+                None => return no_row_written(pool, task, check).await,
             }
         }
         Err(error) => return Err(error),
@@ -298,11 +337,15 @@ pub async fn insert_task(
     Ok(CreateOne::Written(Box::new(row), outcome))
 }
 
-/// Nothing written by the upsert: either the callback is unknown or the id exists (and
-/// `replace_existing` is false).
-async fn no_row_written(pool: &PgPool, task: &NewTask) -> Result<CreateOne, sqlx::Error> {
+/// Nothing written by the upsert: either the callback is unknown (to `check`) or the id
+/// exists (and `replace_existing` is false).
+async fn no_row_written(
+    pool: &PgPool,
+    task: &NewTask,
+    check: CallbackCheck,
+) -> Result<CreateOne, sqlx::Error> {
     let callback_known: bool =
-        sqlx::query_scalar("select exists (select 1 from callbacks where name = $1)")
+        sqlx::query_scalar(&format!("select {}", check.condition("$1::text")))
             .bind(task.callback.as_str())
             .fetch_one(pool)
             .await?;
@@ -316,7 +359,7 @@ async fn no_row_written(pool: &PgPool, task: &NewTask) -> Result<CreateOne, sqlx
 /// Creates many tasks in one statement; outcomes come back in input order.
 ///
 /// The caller has checked that task ids are distinct and callbacks registered
-/// ([`unknown_callbacks`]). A callback deleted in between (its deletion raced this
+/// ([`super::callbacks::callback_schemas`]). A callback deleted in between (its deletion raced this
 /// insert's check) leaves tasks naming it; their attempts fail with
 /// `callback is not registered`, visible in their attempt history.
 pub async fn insert_tasks(
@@ -362,18 +405,29 @@ pub async fn insert_tasks(
 
 /// The statement behind group commit ([`crate::create_batcher`]): creates the tasks of
 /// several independent single-create requests in one plain `INSERT`, and returns each
-/// written row. A task whose callback is not registered is left out of the result.
-const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_type, run_at, \
-       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-     select i.task_id, i.callback, i.run_type, i.run_at, i.run_at, i.interval_us, i.timezone, \
-       i.kwargs::json, i.group_id, i.paused, case when i.paused then now() end, \
-       i.coalesce_missed \
-     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
-       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
-       as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
-            paused, coalesce_missed) \
-     where exists (select 1 from callbacks c where c.name = i.callback) \
-     returning ";
+/// written row. A task whose callback `check` does not accept is left out of the result.
+fn insert_coalesced_statement(check: CallbackCheck) -> String {
+    format!(
+        "with written as ( \
+           insert into tasks as t (task_id, callback, run_type, run_at, \
+             due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, \
+             coalesce_missed) \
+           select i.task_id, i.callback, i.run_type, i.run_at, i.run_at, i.interval_us, \
+             i.timezone, i.kwargs::json, i.group_id, i.paused, \
+             case when i.paused then now() end, i.coalesce_missed \
+           from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
+             $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+             as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, \
+                  group_id, paused, coalesce_missed) \
+           where {} \
+           returning {TASK_COLUMNS} \
+         ), {} \
+         select written.*, {} as notified from written",
+        check.condition("i.callback"),
+        wake_cte("written", "not paused"),
+        evaluate(&["wake"]),
+    )
+}
 
 /// Creates the tasks of several single-create requests in one statement (one transaction,
 /// one WAL flush). The statement is all or nothing: if any id
@@ -381,22 +435,23 @@ const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_t
 /// written, and the caller falls back to [`insert_task`] per request, which decides
 /// created / replaced / 409 for each.
 ///
-/// Returns the written rows (in no particular order); a task missing from them names an
-/// unregistered callback. Sends one wake-up for the batch if one is due soon.
+/// Returns the written rows (in no particular order); a task missing from them names a
+/// callback `check` does not accept. Sends one wake-up for the batch if one is due soon.
 pub async fn insert_coalesced(
     pool: &PgPool,
     tasks: &[&NewTask],
+    check: CallbackCheck,
 ) -> Result<Vec<TaskRow>, sqlx::Error> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "with written as ({INSERT_COALESCED}{TASK_COLUMNS}), {} \
-             select written.*, {} as notified from written",
-            wake_cte("written", "not paused"),
-            evaluate(&["wake"]),
-        )
-    });
+    static REGISTERED: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| insert_coalesced_statement(CallbackCheck::Registered));
+    static WITHOUT_SCHEMA: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| insert_coalesced_statement(CallbackCheck::WithoutSchema));
+    let sql = match check {
+        CallbackCheck::Registered => REGISTERED.as_str(),
+        CallbackCheck::WithoutSchema => WITHOUT_SCHEMA.as_str(),
+    };
     let rows: Vec<TaskRow> = bind_columns!(
-        sqlx::query_as(SQL.as_str()),
+        sqlx::query_as(sql),
         InsertColumns::from_tasks(tasks.iter().copied())
     )
     .fetch_all(pool)

@@ -313,3 +313,58 @@ async fn patch_checks_new_kwargs_and_only_them() {
     let reply = app.post("/v1/tasks", task("users", json!({"n": 1}))).await;
     assert_eq!(reply.status, 201, "{reply:#?}");
 }
+
+/// Group commit writes the creates of callbacks it last saw without a schema without
+/// reading schemas, on the condition, checked by the insert itself, that they still have
+/// none. A schema registered since (here or on another instance: registering does not
+/// touch this instance's cache either way) must apply to the very next create.
+#[tokio::test]
+async fn a_schema_added_later_applies_to_the_next_create() {
+    let app = app_with_schema().await;
+    let bad = json!({"user_id": "x"});
+    let reply = app.post("/v1/tasks", task("free", bad.clone())).await;
+    assert_eq!(reply.status, 201, "{reply:#?}");
+    let reply = app
+        .put(
+            "/v1/callbacks/free",
+            json!({"url": HOOK, "kwargs_schema": user_schema()}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:#?}");
+    let reply = app.post("/v1/tasks", task("free", bad.clone())).await;
+    assert_eq!(reply.error_fields(), ["kwargs.user_id"], "{reply:#?}");
+    // Concurrent creates, written by shared statements, too.
+    let replies = futures_util::future::join_all(
+        (0..10).map(|_| app.post("/v1/tasks", task("free", bad.clone()))),
+    )
+    .await;
+    for reply in &replies {
+        assert_eq!(reply.error_fields(), ["kwargs.user_id"], "{reply:#?}");
+    }
+    assert_eq!(task_count(&app).await, 1);
+    // Replacing an existing task is checked the same way.
+    let reply = app
+        .post(
+            "/v1/tasks",
+            json!({"callback": "free", "run_at": "2030-01-01T00:00:00Z",
+                                  "task_id": "same", "kwargs": {"user_id": 1}}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply:#?}");
+    let reply = app
+        .post(
+            "/v1/tasks",
+            json!({"callback": "free", "run_at": "2030-01-01T00:00:00Z",
+                                  "task_id": "same", "kwargs": bad}),
+        )
+        .await;
+    assert_eq!(reply.error_fields(), ["kwargs.user_id"], "{reply:#?}");
+    assert_eq!(
+        app.get("/v1/tasks/same").await.body["kwargs"],
+        json!({"user_id": 1})
+    );
+    // An unknown callback is still a 422 `unknown_callback`.
+    app.post("/v1/tasks", task("nobody", json!({})))
+        .await
+        .assert_problem(422, "unknown_callback");
+}
