@@ -17,6 +17,8 @@ from .callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0
 from .create_key_request import CreateKeyRequest
 from .create_task_request import CreateTaskRequest
 from .created_key import CreatedKey
+from .delivery_counts import DeliveryCounts
+from .delivery_minute import DeliveryMinute
 from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
@@ -59,6 +61,8 @@ __all__ = (
     "CreatedKey",
     "CreateKeyRequest",
     "CreateTaskRequest",
+    "DeliveryCounts",
+    "DeliveryMinute",
     "ExecutionTimesRequest",
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",
