@@ -320,9 +320,11 @@ pub async fn list_tasks(
 /// (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
 /// `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
 /// first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-/// removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-/// applies to its next send. New `kwargs` must satisfy the callback's `kwargs_schema`
-/// (422 naming e.g. `kwargs.user_id`).
+/// removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+/// `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+/// yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+/// takes effect when that attempt ends, so two attempts of one task never overlap. New
+/// `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 #[utoipa::path(patch, path = "/v1/tasks/{task_id}", tag = "tasks",
     params(("task_id" = String, Path, description = "The task's id")),
     request_body = PatchTaskRequest,
@@ -389,7 +391,8 @@ async fn check_contract(state: &AppState, callback: &str, kwargs: &str) -> ApiRe
 
 /// Move tasks to new execution times (TaskShed's `update_execution_times`).
 ///
-/// Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+/// Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+/// attempt is in flight, once that attempt has ended). Unknown ids are
 /// reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 /// With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
 /// the tasks that would be moved (ids: the first 100, in id order).

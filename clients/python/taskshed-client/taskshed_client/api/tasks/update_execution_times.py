@@ -119,7 +119,8 @@ def sync_detailed(
 ) -> Response[AffectedResponse | ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
     With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
     the tasks that would be moved (ids: the first 100, in id order).
@@ -157,7 +158,8 @@ def sync(
 ) -> AffectedResponse | ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
     With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
     the tasks that would be moved (ids: the first 100, in id order).
@@ -190,7 +192,8 @@ async def asyncio_detailed(
 ) -> Response[AffectedResponse | ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
     With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
     the tasks that would be moved (ids: the first 100, in id order).
@@ -226,7 +229,8 @@ async def asyncio(
 ) -> AffectedResponse | ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
     With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
     the tasks that would be moved (ids: the first 100, in id order).
