@@ -105,33 +105,6 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
-let specPaths = null;
-
-/**
- * What this server offers, read from its OpenAPI document (open even under auth). Views
- * for v2 features (misfires, schedules, bulk retry, flow state) light up once the server
- * documents the endpoint, with no change to the console.
- */
-export async function capabilities() {
-  if (!specPaths) {
-    try {
-      const response = await fetch('/openapi.json', { cache: 'no-store' });
-      specPaths = response.ok ? (await response.json()).paths || {} : {};
-    } catch {
-      specPaths = {};
-    }
-  }
-  const has = (path, method) => Boolean(specPaths[path] && specPaths[path][method]);
-  return {
-    bulkRetry: has('/v1/tasks/retry', 'post'),
-    schedule: has('/v1/tasks/{task_id}/schedule', 'get'),
-    misfires: has('/v1/tasks/{task_id}/misfires', 'get'),
-    enableCallback: has('/v1/callbacks/{name}/enable', 'post'),
-    taskCounts: has('/v1/stats/tasks', 'get'),
-    deliveryStats: has('/v1/stats/deliveries', 'get'),
-  };
-}
-
 /** Every page of a task listing, up to `max` tasks; `truncated` says whether more exist. */
 export async function allTasks(filter, max = 10000) {
   const tasks = [];
@@ -145,56 +118,40 @@ export async function allTasks(filter, max = 10000) {
 }
 
 /**
- * Bulk retry of failed tasks, in two steps so the operator sees the count before anything
- * changes. `selector` is what the v2 endpoint takes: `{callback}`, `{group_id}` or
- * `{task_ids}`.
- *
- * With `POST /v1/tasks/retry` (v2) the preview is its `dry_run` answer and the retry one
- * call. Without it (v1) the preview lists the failed tasks and the retry re-arms them one
- * `POST /v1/tasks/{id}/retry` at a time; a task that stopped being failed meanwhile
- * answers 409 and is counted as skipped, not as an error.
+ * The registered callbacks with their flow state. The listing leaves `flow` out (it is
+ * read per callback), so each one is read with `GET /v1/callbacks/{name}`, a few at a
+ * time; a callback that fails to load keeps its listing entry and carries the error.
  */
-export async function previewRetry(selector) {
-  const caps = await capabilities();
-  if (caps.bulkRetry) {
-    const answer = await post('/v1/tasks/retry', { ...selector, dry_run: true });
-    return { mode: 'bulk', selector, count: answer.affected, taskIds: answer.task_ids || [] };
-  }
-  let ids;
-  if (selector.task_ids) {
-    ids = selector.task_ids;
-  } else {
-    const filter = { status: 'failed' };
-    if (selector.callback) filter.callback = selector.callback;
-    if (selector.group_id) filter.group_id = selector.group_id;
-    ids = (await allTasks(filter)).tasks.map((t) => t.task_id);
-  }
-  return { mode: 'each', selector, count: ids.length, taskIds: ids };
-}
-
-export async function applyRetry(preview, onProgress = () => {}) {
-  if (preview.mode === 'bulk') {
-    const answer = await post('/v1/tasks/retry', preview.selector);
-    return { affected: answer.affected, skipped: 0, errors: [] };
-  }
-  let affected = 0;
-  let skipped = 0;
-  const errors = [];
-  // A few at a time: quick for hundreds of tasks, gentle on a busy server.
-  const queue = [...preview.taskIds];
+export async function callbacksWithFlow() {
+  const { callbacks } = await get('/v1/callbacks?limit=1000');
+  const queue = callbacks.map((c, i) => [c, i]);
   const worker = async () => {
     while (queue.length) {
-      const id = queue.shift();
+      const [c, i] = queue.shift();
       try {
-        await post(`/v1/tasks/${encodeURIComponent(id)}/retry`);
-        affected += 1;
+        callbacks[i] = await get(`/v1/callbacks/${encodeURIComponent(c.name)}`);
       } catch (error) {
-        if (error.status === 409 || error.status === 404) skipped += 1;
-        else errors.push({ id, error });
+        if (error.status === 404) callbacks[i] = null; // deleted meanwhile
+        else callbacks[i] = { ...c, loadError: error };
       }
-      onProgress(affected + skipped + errors.length, preview.taskIds.length);
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return { affected, skipped, errors };
+  return callbacks.filter(Boolean);
+}
+
+/**
+ * Bulk retry of failed tasks, in two steps so the operator sees the count before anything
+ * changes: the preview is `POST /v1/tasks/retry` with `dry_run` (nothing changes; it
+ * answers `affected` and up to 100 `task_ids`), the retry the same call without it.
+ * `selector` is exactly one of `{callback}`, `{group_id}` or `{task_ids}`.
+ */
+export async function previewRetry(selector) {
+  const answer = await post('/v1/tasks/retry', { ...selector, dry_run: true });
+  return { selector, count: answer.affected, taskIds: answer.task_ids || [] };
+}
+
+export async function applyRetry(preview) {
+  const answer = await post('/v1/tasks/retry', preview.selector);
+  return { affected: answer.affected };
 }

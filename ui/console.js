@@ -67,12 +67,6 @@ function navigateAfterAction(hash) {
   location.hash = hash;
 }
 
-function unavailable(what) {
-  return h('p', { class: 'unavailable' },
-    `${what}: not available from this server yet. `,
-    'A TaskShed that offers it (API v2) shows it here without any change to the console.');
-}
-
 /** What to do about an error, in words an operator can act on. */
 function advice(error) {
   if (!(error instanceof api.ApiError)) return 'Reload the page; if it happens again, report it with the browser console output.';
@@ -198,18 +192,18 @@ async function overview(view) {
   }
   let callbacks = [];
   try {
-    callbacks = (await api.get('/v1/callbacks?limit=1000')).callbacks;
+    callbacks = await api.callbacksWithFlow();
   } catch (error) {
     failing.append(errorBox(error, 'Could not list callbacks'));
   }
-  const troubled = callbacks.filter((c) => c.disabled_at || (c.flow && c.flow.held_until));
+  const troubled = callbacks.filter((c) => c.disabled_at || isHeld(c));
   for (const c of troubled) if (!byCallback.has(c.name)) byCallback.set(c.name, { count: 0 });
   if (byCallback.size === 0) {
     failing.append(h('p', { class: 'empty' }, 'No callback has failed tasks. Nothing to do.'));
   } else {
     const rows = [...byCallback.entries()].sort((a, b) => b[1].count - a[1].count).map(([name, e]) => {
       const cb = callbacks.find((c) => c.name === name) || {};
-      const state = [cb.disabled_at && 'disabled', cb.flow && cb.flow.held_until && 'held'].filter(Boolean).join(', ');
+      const state = [cb.disabled_at && 'disabled', isHeld(cb) && 'held'].filter(Boolean).join(', ');
       return h('tr', {},
         h('td', {}, h('a', { href: `#/failed?callback=${encodeURIComponent(name)}` }, name)),
         h('td', { class: 'num' }, e.count.toLocaleString()),
@@ -530,11 +524,14 @@ async function taskView(view, id) {
       mis.append(h('p', { class: 'empty' },
         'No missed occurrences. Occurrences skipped while the task was paused or behind, or by a DST gap, are listed here.'));
     } else {
-      mis.append(table(['Occurrence', 'Reason', 'Schedule-zone time', 'Recorded'], misfires.map((m) => h('tr', {},
-        h('td', {}, time(m.scheduled_at)),
-        h('td', {}, h('span', { class: 'badge badge-retrying', title: MISFIRE_REASONS[m.reason] || '' }, m.reason)),
-        h('td', {}, m.local || '—'),
-        h('td', {}, time(m.recorded_at)))), 'Misfires, newest first'));
+      // The local time is only set for DST-gap misfires (a time that did not exist).
+      const local = misfires.some((m) => m.local);
+      mis.append(table(['Occurrence', 'Reason', local && 'Local time that did not exist', 'Recorded'].filter(Boolean),
+        misfires.map((m) => h('tr', {},
+          h('td', {}, time(m.scheduled_at)),
+          h('td', {}, h('span', { class: 'badge badge-retrying', title: MISFIRE_REASONS[m.reason] || '' }, m.reason)),
+          local && h('td', {}, m.local || '—'),
+          h('td', {}, time(m.recorded_at)))), 'Misfires, newest first'));
       if (more) mis.append(h('p', { class: 'muted' }, `Showing the latest ${MISFIRE_COUNT}.`));
     }
   } catch (error) {
@@ -589,11 +586,33 @@ function successRate(o) {
   `${pct} %`, h('span', { class: 'muted' }, ` of ${plural(o.succeeded + o.retrying + o.failed, 'attempt')}`));
 }
 
+/** Held: a 429 or 503 with `Retry-After` stopped new attempts until `held_until`. */
+function isHeld(c) {
+  return Boolean(c.flow && c.flow.held_until && new Date(c.flow.held_until) > new Date());
+}
+
+function callbackState(c) {
+  if (c.loadError) return h('span', { class: 'muted' }, `flow state not loaded: ${c.loadError.message}`);
+  const state = [];
+  if (c.disabled_at) {
+    state.push(h('span', { class: 'badge badge-failed' }, 'disabled'), ' since ', time(c.disabled_at),
+      c.disabled_reason ? h('div', { class: 'muted' }, c.disabled_reason) : null);
+  } else if (isHeld(c)) {
+    state.push(h('span', { class: 'badge badge-retrying' }, 'held'), ' until ', time(c.flow.held_until));
+  } else {
+    state.push(h('span', { class: 'badge badge-succeeded' }, 'delivering'));
+  }
+  if (c.flow) {
+    state.push(h('div', { class: 'muted', 'data-flow': '' },
+      `${c.flow.in_flight} in flight, concurrency ${c.flow.effective_concurrency} of ${c.max_concurrency}`));
+  }
+  return state;
+}
+
 async function callbacksView(view) {
   view.append(h('h1', {}, 'Callbacks'));
-  const [page, caps, stats] = await Promise.all([api.get('/v1/callbacks?limit=1000'), api.capabilities(),
+  const [callbacks, stats] = await Promise.all([api.callbacksWithFlow(),
     api.get(`/v1/stats/callbacks?minutes=${RATE_MINUTES}`).catch((error) => ({ error }))]);
-  const callbacks = page.callbacks;
   if (callbacks.length === 0) {
     view.append(h('p', { class: 'empty' },
       'No callbacks registered. Register one with PUT /v1/callbacks/{name} and a JSON body {"url": …}; see ',
@@ -602,34 +621,29 @@ async function callbacksView(view) {
   }
   if (stats.error) view.append(errorBox(stats.error, 'Could not load success rates'));
   const rates = new Map((stats.callbacks || []).map((o) => [o.callback, o]));
-  const hasFlow = callbacks.some((c) => 'flow' in c || 'max_concurrency' in c || 'disabled_at' in c);
   const rows = callbacks.map((c) => {
-    const state = [];
-    if (c.disabled_at) state.push(h('span', { class: 'badge badge-failed' }, 'disabled'), ' since ', time(c.disabled_at), c.disabled_reason ? ` (${c.disabled_reason})` : '');
-    if (c.flow && c.flow.held_until) state.push(h('span', { class: 'badge badge-retrying' }, 'held'), ' until ', time(c.flow.held_until));
-    if (c.flow) state.push(h('div', { class: 'muted' }, `${c.flow.in_flight} in flight, effective concurrency ${c.flow.effective_concurrency}`));
-    if (!state.length) state.push(hasFlow ? 'delivering' : '—');
-    const limits = [];
-    if (c.max_concurrency) limits.push(`max ${c.max_concurrency} concurrent`);
+    const limits = [`${c.max_concurrency} concurrent`];
     if (c.rate_limit) limits.push(`${c.rate_limit.requests} per ${c.rate_limit.per}`);
+    if (c.disable_after) limits.push(`disabled after failing ${c.disable_after}`);
     return h('tr', { id: `cb-${c.name}` },
       h('th', { scope: 'row' }, c.name),
       h('td', { class: 'url' }, c.url),
       h('td', {}, duration(c.timeout)),
       h('td', {}, c.retry ? `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}` : '—'),
-      h('td', {}, limits.join(', ') || '—'),
+      h('td', {}, limits.join(', ')),
       h('td', {}, Object.keys(c.headers || {}).join(', ') || '—'),
       h('td', { 'data-col': 'rate' }, stats.error ? '?' : successRate(rates.get(c.name))),
-      h('td', {}, state),
+      h('td', { 'data-col': 'state' }, callbackState(c)),
       h('td', { class: 'row-actions' },
         h('a', { href: `#/tasks?callback=${encodeURIComponent(c.name)}` }, 'Tasks'), ' ',
         h('a', { href: `#/failed?callback=${encodeURIComponent(c.name)}` }, 'Failed'),
-        c.disabled_at && caps.enableCallback ? h('button', { type: 'button', onclick: async () => {
+        c.disabled_at ? h('button', { type: 'button', class: 'primary', 'data-enable': c.name, onclick: async (e) => {
+          e.currentTarget.disabled = true;
           try {
             await api.post(`/v1/callbacks/${encodeURIComponent(c.name)}/enable`);
-            flash(`Callback ${c.name} enabled.`);
+            flash(`Callback ${c.name} enabled: its waiting tasks are delivered again.`);
           } catch (error) {
-            flash(`Enable failed: ${error.message}`, 'error');
+            flash(`Enable failed: ${error.message} ${advice(error)}`, 'error');
           }
           route();
         } }, 'Enable') : null));
@@ -637,8 +651,9 @@ async function callbacksView(view) {
   view.append(table(['Name', 'URL', 'Timeout', 'Retry policy', 'Limits', 'Static headers', 'Success (1 h)', 'State', ''],
     rows, 'Registered callbacks'));
   view.append(h('p', { class: 'muted' },
-    'Success: the share of delivery attempts of the last hour that got a 2xx (a delivery that needed two tries counts one success, one retry).'));
-  if (!hasFlow) view.append(unavailable('Flow state (in flight, held) and disabled callbacks'));
+    'Success: the share of delivery attempts of the last hour that got a 2xx (a delivery that needed two tries counts one success, one retry). ',
+    'Concurrency: what claims use now, lowered after timeouts, refusals, 429 or 503 and recovering step by step. ',
+    'A disabled callback’s tasks wait, nothing is lost; Enable delivers them again.'));
 }
 
 const RATE_MINUTES = 60;
@@ -670,26 +685,36 @@ async function failedView(view, params) {
     previewButton.disabled = true;
     out.replaceChildren(h('p', { class: 'muted' }, 'Counting…'));
     try {
+      // One callback: the server selects. All: the failed tasks' ids, listed first.
       const selector = callback ? { callback }
         : { task_ids: (await api.allTasks({ status: 'failed' })).tasks.map((t) => t.task_id) };
       const preview = await api.previewRetry(selector);
       const scope = callback ? ` of callback ${callback}` : '';
+      if (preview.count === 0) {
+        out.replaceChildren(h('p', { id: 'bulk-count' }, `No failed tasks${scope} any more. Nothing to retry.`));
+        previewButton.disabled = false;
+        return;
+      }
       const go = h('button', { type: 'button', class: 'primary', id: 'bulk-confirm' }, `Retry ${plural(preview.count, 'task')}`);
       const cancel = h('button', { type: 'button', onclick: () => { out.replaceChildren(); previewButton.disabled = false; previewButton.focus(); } }, 'Cancel');
-      out.replaceChildren(h('p', { id: 'bulk-count' },
-        `${plural(preview.count, 'failed task')}${scope} will be re-armed and delivered again now.`),
+      const sample = preview.taskIds.slice(0, 5);
+      out.replaceChildren(h('p', { id: 'bulk-count', 'data-affected': String(preview.count) },
+        `${plural(preview.count, 'failed task')}${scope} will be re-armed and delivered again now`,
+        sample.length ? [': ', sample.map((id, i) => [i ? ', ' : '', taskLink(id)]),
+          preview.count > sample.length ? ` and ${(preview.count - sample.length).toLocaleString()} more` : ''] : '', '.'),
       h('div', { class: 'actions' }, go, cancel));
       go.focus();
       go.addEventListener('click', async () => {
         go.disabled = true;
         cancel.disabled = true;
-        const progress = h('p', { class: 'muted' }, 'Retrying…');
-        out.append(progress);
-        const result = await api.applyRetry(preview, (done, total) => { progress.textContent = `Retrying… ${done} of ${total}`; });
-        const parts = [`Re-armed ${plural(result.affected, 'task')}.`];
-        if (result.skipped) parts.push(`${result.skipped} skipped (no longer failed).`);
-        if (result.errors.length) parts.push(`${result.errors.length} failed: ${result.errors[0].error.message}`);
-        flash(parts.join(' '), result.errors.length ? 'error' : 'ok');
+        try {
+          const result = await api.applyRetry(preview);
+          const changed = result.affected === preview.count ? ''
+            : ` (${preview.count} were counted: the others stopped being failed meanwhile)`;
+          flash(`Re-armed ${plural(result.affected, 'task')}${changed}.`);
+        } catch (error) {
+          flash(`Retry failed: ${error.message} ${advice(error)}`, 'error');
+        }
         route();
       });
     } catch (error) {

@@ -484,7 +484,7 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         StatusCode::NOT_FOUND
     );
 
-    // Failed tasks: the count first, then the bulk retry.
+    // Failed tasks: the dry run's count first, then the bulk retry.
     open(&browser, &ui, "#/failed").await;
     let list = browser
         .text(&browser.find("[aria-label='Failed tasks']").await)
@@ -493,16 +493,46 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         assert!(list.contains(&format!("welcome-{n}")), "{list}");
     }
     assert!(!list.contains("report-7"), "{list}");
+    open(&browser, &ui, "#/failed?callback=mailer").await;
     browser.click(&browser.find("#bulk-preview").await).await;
     let count = browser
         .wait_for("the retry count", &text_of("#bulk-count"))
         .await;
+    // The count shown is the server's dry run for the same selection, which changed
+    // nothing.
+    let dry = server
+        .api
+        .post(
+            "/v1/tasks/retry",
+            json!({"callback": "mailer", "dry_run": true}),
+        )
+        .await;
+    assert_eq!(dry.status, StatusCode::OK, "{dry:#?}");
+    assert_eq!(dry.body["affected"], 3, "{dry:#?}");
+    let shown = browser
+        .eval(
+            "return Number(document.getElementById('bulk-count').dataset.affected);",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, dry.body["affected"], "{count}");
     assert!(
-        count.as_str().unwrap().starts_with("3 failed tasks"),
+        count
+            .as_str()
+            .unwrap()
+            .starts_with("3 failed tasks of callback mailer will be re-armed"),
         "{count}"
     );
-    // Counting changed nothing.
-    assert_eq!(server.api.task("welcome-1").await["status"], "failed");
+    for n in 1..=3 {
+        assert!(
+            count.as_str().unwrap().contains(&format!("welcome-{n}")),
+            "{count}"
+        );
+        assert_eq!(
+            server.api.task(&format!("welcome-{n}")).await["status"],
+            "failed"
+        );
+    }
     browser.screenshot(&screenshot_path("failed")).await;
     browser.click(&browser.find("#bulk-confirm").await).await;
     let done = browser
@@ -512,10 +542,7 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
              return f && f.innerText.startsWith('Re-armed') && f.innerText;",
         )
         .await;
-    assert!(
-        done.as_str().unwrap().contains("Re-armed 3 tasks"),
-        "{done}"
-    );
+    assert_eq!(done, "Re-armed 3 tasks.");
     for n in 1..=3 {
         server
             .api
@@ -524,9 +551,36 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
             })
             .await;
     }
+    // The view, re-rendered after the retry, no longer lists them.
+    browser
+        .wait_for(
+            "the empty failed view",
+            "return document.querySelector('.view .empty')?.innerText.includes('No failed tasks for callback mailer');",
+        )
+        .await;
 
     schedules_show_real_occurrences_and_misfires(&browser, &ui, &server, &receiver, &database_url)
         .await;
+
+    // A receiver that answers 500 to everything, behind a callback disabled after 2 s of
+    // failures (the default retry policy tries again 5 s later, so the second failure
+    // disables it). Its task waits.
+    let down = Receiver::start().await;
+    down.set_default(Answer::status(500));
+    server
+        .api
+        .callback("down", &down.url("/down"), json!({"disable_after": "PT2S"}))
+        .await;
+    let (_, now) = at(0);
+    server
+        .api
+        .create_task(json!({"callback": "down", "task_id": "down-1", "run_at": now}))
+        .await;
+    let deadline = tokio::time::Instant::now() + SOON;
+    while server.api.get("/v1/callbacks/down").await.body["disabled_at"].is_null() {
+        assert!(tokio::time::Instant::now() < deadline, "never disabled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Callbacks: URL, timeout and retry policy; the signing secret is never shown.
     open(&browser, &ui, "#/callbacks").await;
@@ -566,7 +620,51 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         assert_eq!(api_rate, Some(rate), "{name}: {stats:#?}");
         assert_eq!(shown[name], rate.to_string(), "{name}: {shown}");
     }
+    // Flow state of each callback, as `GET /v1/callbacks/{name}` shows it.
+    let billing = server.api.get("/v1/callbacks/billing").await.body;
+    let flow = browser
+        .eval(&text_of("#cb-billing [data-flow]"), vec![])
+        .await;
+    assert_eq!(
+        flow,
+        format!(
+            "{} in flight, concurrency {} of {}",
+            billing["flow"]["in_flight"],
+            billing["flow"]["effective_concurrency"],
+            billing["max_concurrency"]
+        ),
+        "{billing:#}"
+    );
+    // The disabled callback: its badge, why, and an Enable button.
+    let state = browser
+        .eval(&text_of("#cb-down [data-col=state]"), vec![])
+        .await;
+    assert!(
+        state.as_str().unwrap().starts_with("disabled since"),
+        "{state}"
+    );
     browser.screenshot(&screenshot_path("callbacks")).await;
+    // Fixed, then enabled from the console: the waiting task is delivered.
+    down.set_default(Answer::status(204));
+    browser
+        .click(&browser.find("button[data-enable=down]").await)
+        .await;
+    browser
+        .wait_for(
+            "the enabled callback",
+            "return document.querySelector('#flash .flash')?.innerText.includes('Callback down enabled') && \
+             document.querySelector('#cb-down [data-col=state]')?.innerText.startsWith('delivering') && \
+             !document.querySelector('button[data-enable=down]');",
+        )
+        .await;
+    assert_eq!(
+        server.api.get("/v1/callbacks/down").await.body["disabled_at"],
+        Value::Null
+    );
+    server
+        .api
+        .wait_for_task("down-1", SOON, |t| t["status"] == "succeeded")
+        .await;
 
     // Phone width: nothing wider than the screen but the tables' own scroll boxes.
     browser.viewport(390, 844, true).await;
