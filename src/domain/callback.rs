@@ -108,6 +108,8 @@ pub fn check_grace(grace: IsoDuration) -> Result<IsoDuration, String> {
 pub struct Registration {
     pub callback: Callback,
     pub secret_given: bool,
+    /// `on_failure` and `disable_after`; written with the callback, not used by delivery.
+    pub failure: super::failure_policy::FailurePolicy,
 }
 
 /// An absolute `http`/`https` URL with a host, no user-info (credentials in URLs end up

@@ -10,6 +10,7 @@ use crate::domain::callback::{
     StaticHeaders, DEFAULT_GRACE, DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
+use crate::domain::failure_policy::{check_disable_after, FailurePolicy};
 use crate::domain::ids::Id;
 use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
@@ -74,6 +75,21 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub secret: Option<String>,
+    /// Another registered callback, told with a signed delivery of its own (with its own
+    /// retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
+    /// when this callback is disabled (`callback.disabled`). It must exist and must not be
+    /// this callback (422); while named here it cannot be deleted (409). Notifications
+    /// never notify in turn.
+    #[serde(default)]
+    #[schema(example = "ops-alerts", nullable = false)]
+    pub on_failure: Option<String>,
+    /// Disable this callback once every attempt to it has failed for this long: no new
+    /// attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
+    /// `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
+    /// absent: never disabled.
+    #[serde(default)]
+    #[schema(format = Duration, example = "PT1H", nullable = false)]
+    pub disable_after: Option<String>,
 }
 
 impl CallbackSpec {
@@ -124,6 +140,7 @@ impl CallbackSpec {
             ),
             None => Some(SigningSecret::generate()),
         };
+        let failure = read_failure_policy(&mut errors, &name, self.on_failure, self.disable_after);
         match (url, timeout, headers, secret) {
             (Some(url), Some(timeout), Some(headers), Some(secret)) if errors.list.is_empty() => {
                 Ok(Registration {
@@ -137,10 +154,37 @@ impl CallbackSpec {
                         previous_secret: None,
                     },
                     secret_given,
+                    failure,
                 })
             }
             _ => Err(errors.list),
         }
+    }
+}
+
+fn read_failure_policy(
+    errors: &mut Errors,
+    name: &Id,
+    on_failure: Option<String>,
+    disable_after: Option<String>,
+) -> FailurePolicy {
+    let on_failure = on_failure.and_then(|raw| {
+        errors
+            .check("on_failure", Id::parse(&raw))
+            .and_then(|target| {
+                errors
+                    .check("on_failure", FailurePolicy::check_on_failure(name, &target))
+                    .map(|()| target)
+            })
+    });
+    let disable_after = disable_after.and_then(|raw| {
+        errors
+            .check("disable_after", IsoDuration::parse(&raw))
+            .and_then(|d| errors.check("disable_after", check_disable_after(d)))
+    });
+    FailurePolicy {
+        on_failure,
+        disable_after,
     }
 }
 
@@ -268,6 +312,21 @@ pub struct Callback {
     #[schema(value_type = Headers, example = json!({"authorization": "[redacted]"}))]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
+    /// The callback told about failures (see the request field); `null` when none.
+    pub on_failure: Option<String>,
+    /// How long every attempt must fail before the callback is disabled; `null`: never.
+    #[schema(format = Duration)]
+    pub disable_after: Option<String>,
+    /// Start of the current run of failed attempts (the first failure after a success);
+    /// `null` while the last attempt succeeded.
+    #[schema(format = DateTime)]
+    pub failing_since: Option<String>,
+    /// When `disable_after` disabled this callback; `null` while it is enabled. No new
+    /// attempt starts while it is set; `POST /v1/callbacks/{name}/enable` clears it.
+    #[schema(format = DateTime)]
+    pub disabled_at: Option<String>,
+    /// Why it was disabled; `null` while it is enabled.
+    pub disabled_reason: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -277,6 +336,7 @@ pub struct Callback {
 impl From<StoredCallback> for Callback {
     fn from(stored: StoredCallback) -> Self {
         let callback = stored.callback;
+        let (failure, state) = (stored.failure, stored.failure_state);
         Callback {
             name: callback.name.into_string(),
             url: callback.url.as_str().to_owned(),
@@ -292,6 +352,11 @@ impl From<StoredCallback> for Callback {
                 initial_backoff: callback.retry.initial_backoff_iso().to_string(),
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
+            on_failure: failure.on_failure.map(Id::into_string),
+            disable_after: failure.disable_after.map(|d| d.to_string()),
+            failing_since: state.failing_since.as_ref().map(format_instant),
+            disabled_at: state.disabled_at.as_ref().map(format_instant),
+            disabled_reason: state.disabled_reason,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
         }

@@ -95,6 +95,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
             callbacks::delete_callback
         ))
         .routes(routes!(callbacks::rotate_secret))
+        .routes(routes!(callbacks::enable_callback))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

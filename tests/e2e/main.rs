@@ -18,6 +18,7 @@ mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
 mod delivery_hostile;
+mod failure_notifications;
 mod fences;
 mod fuzz_parsers;
 mod openapi;

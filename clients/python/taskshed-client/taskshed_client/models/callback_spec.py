@@ -33,6 +33,15 @@ class CallbackSpec:
         retry (RetrySpec | Unset): How failed deliveries are retried. Every field is optional.
         secret (str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
             absent; an existing callback re-registered without one keeps its secret.
+        on_failure (str | Unset): Another registered callback, told with a signed delivery of its own (with its own
+            retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
+            when this callback is disabled (`callback.disabled`). It must exist and must not be
+            this callback (422); while named here it cannot be deleted (409). Notifications
+            never notify in turn. Example: ops-alerts.
+        disable_after (str | Unset): Disable this callback once every attempt to it has failed for this long: no new
+            attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
+            `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
+            absent: never disabled. Example: PT1H.
     """
 
     url: str
@@ -40,6 +49,8 @@ class CallbackSpec:
     headers: Headers | Unset = UNSET
     retry: RetrySpec | Unset = UNSET
     secret: str | Unset = UNSET
+    on_failure: str | Unset = UNSET
+    disable_after: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         url = self.url
@@ -56,6 +67,10 @@ class CallbackSpec:
 
         secret = self.secret
 
+        on_failure = self.on_failure
+
+        disable_after = self.disable_after
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -71,6 +86,10 @@ class CallbackSpec:
             field_dict["retry"] = retry
         if secret is not UNSET:
             field_dict["secret"] = secret
+        if on_failure is not UNSET:
+            field_dict["on_failure"] = on_failure
+        if disable_after is not UNSET:
+            field_dict["disable_after"] = disable_after
 
         return field_dict
 
@@ -100,12 +119,18 @@ class CallbackSpec:
 
         secret = d.pop("secret", UNSET)
 
+        on_failure = d.pop("on_failure", UNSET)
+
+        disable_after = d.pop("disable_after", UNSET)
+
         callback_spec = cls(
             url=url,
             timeout=timeout,
             headers=headers,
             retry=retry,
             secret=secret,
+            on_failure=on_failure,
+            disable_after=disable_after,
         )
 
         return callback_spec
