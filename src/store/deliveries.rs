@@ -92,6 +92,12 @@ impl ClaimRow {
 /// Tasks of callbacks that `disable_after` disabled (migration 0008) are left alone: they
 /// stay `scheduled`, no attempt starts and none is counted, until the callback is enabled.
 /// The disabled names are read once per claim (`array(…)` is an init plan), not per row.
+/// The filter compares `callback || ''`, an expression without statistics, on purpose:
+/// against the column itself the planner judges `<>` by the column's few distinct values
+/// (one callback: "no row passes"), and claimed by sorting a sequential scan of every due
+/// task instead of reading the due index in order — 98 ms instead of 0.5 ms per claim at
+/// 100,000 due rows (EXPLAIN ANALYZE; the claim+finish ceiling fell from 14,500 to 11,900
+/// rows/s). The expression's default estimate (most rows pass) keeps the index plan.
 pub async fn claim_due(
     pool: &PgPool,
     instance: &str,
@@ -104,7 +110,7 @@ pub async fn claim_due(
            select task_id from tasks \
            where status = 'scheduled' and not paused \
              and due_at <= now() + $3::int8 * interval '1 microsecond' \
-             and callback <> all(array(select name from callbacks where disabled_at is not null)) \
+             and (callback || '') <> all(array(select name from callbacks where disabled_at is not null)) \
            order by due_at limit $2 \
            for update skip locked \
          ), claimed as ( \
@@ -120,7 +126,7 @@ pub async fn claim_due(
            select (select min(due_at) from tasks \
               where status = 'scheduled' and not paused \
                 and due_at > now() + $3::int8 * interval '1 microsecond' \
-                and callback <> all(array(select name from callbacks where disabled_at is not null))) as next_due \
+                and (callback || '') <> all(array(select name from callbacks where disabled_at is not null))) as next_due \
          ) \
          select claimed.*, clock_timestamp() as db_now, horizon.next_due \
          from horizon left join claimed on true \
