@@ -154,10 +154,13 @@ pub async fn delete_callback(
                 name.as_str()
             ),
         )),
-        DeleteCallback::NamedByOthers(names) => Err(named_by_others(
-            name.as_str(),
-            &format!("callback(s) {names:?}"),
-        )),
+        DeleteCallback::NamedByOthers(names) => {
+            let names: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+            Err(named_by_others(
+                name.as_str(),
+                &format!("callback(s) {}", names.join(", ")),
+            ))
+        }
         DeleteCallback::NotFound => Err(callback_not_found(name.as_str())),
     }
 }

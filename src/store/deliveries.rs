@@ -206,7 +206,9 @@ pub struct FinishedAttempt {
 /// * `task_failed`: every applied result that ended its occurrence failed (outcome
 ///   `failed`: retries exhausted or a permanent error, recurring tasks included) of a
 ///   callback with `on_failure` becomes a `once` task of that callback, due now, with the
-///   `task.failed` kwargs. It is delivered, signed and retried by the same engine.
+///   `task.failed` kwargs (`row_to_json` of a row whose columns are the fields, in the
+///   API's order, written compactly). It is delivered, signed and retried by the same
+///   engine.
 ///   Notification tasks are marked (`is_notification`) and never notify in turn.
 /// * `health` → `changing` → `tracked`: per callback of the batch, a success clears
 ///   `failing_since`; a batch of only failures starts it (at its earliest failed attempt)
@@ -220,13 +222,12 @@ const FAILURE_HANDLING: &str = "\
     task_failed as ( \
       insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs, is_notification) \
       select replace(gen_random_uuid()::text, '-', ''), c.on_failure, 'once', now(), now(), \
-        json_build_object('type', 'task.failed', 'task_id', a.task_id, \
-          'callback', a.callback, 'group_id', a.group_id, 'run_type', a.run_type, \
-          'scheduled_at', taskshed_rfc3339(a.scheduled_at), 'attempts', a.attempt, \
-          'last_status_code', a.status_code, 'last_error', a.last_error, \
-          'webhook_id', a.webhook_id, 'failed_at', taskshed_rfc3339(now())), \
-        true \
+        row_to_json(n), true \
       from applied a join callbacks c on c.name = a.callback \
+      cross join lateral (select 'task.failed' as type, a.task_id, a.callback, a.group_id, \
+        a.run_type, taskshed_rfc3339(a.scheduled_at) as scheduled_at, a.attempt as attempts, \
+        a.status_code as last_status_code, a.last_error, a.webhook_id, \
+        taskshed_rfc3339(now()) as failed_at) n \
       where a.outcome = 'failed' and not a.is_notification and c.on_failure is not null \
     ), health as ( \
       select a.callback, bool_or(a.outcome = 'succeeded') as recovered, \
@@ -254,11 +255,12 @@ const FAILURE_HANDLING: &str = "\
     ), callback_disabled as ( \
       insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs, is_notification) \
       select replace(gen_random_uuid()::text, '-', ''), t.on_failure, 'once', now(), now(), \
-        json_build_object('type', 'callback.disabled', 'callback', t.name, \
-          'failing_since', taskshed_rfc3339(t.failing_since), \
-          'disabled_at', taskshed_rfc3339(t.disabled_at)), \
-        true \
-      from tracked t where t.disabling and t.on_failure is not null \
+        row_to_json(n), true \
+      from tracked t \
+      cross join lateral (select 'callback.disabled' as type, t.name as callback, \
+        taskshed_rfc3339(t.failing_since) as failing_since, \
+        taskshed_rfc3339(t.disabled_at) as disabled_at) n \
+      where t.disabling and t.on_failure is not null \
     )";
 
 /// Applies a batch of results (where the fence still matches and the task is still

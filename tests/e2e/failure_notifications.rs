@@ -441,3 +441,57 @@ async fn notification_times_are_written_as_the_api_writes_instants() {
         assert_eq!(sql, api, "{text}");
     }
 }
+
+/// `failing_since` starts at the first failure, is not rewritten by further failures (the
+/// callback row is written on transitions only), and a success clears it.
+#[tokio::test]
+async fn failing_since_is_written_on_transitions_only() {
+    let (db, server, hook) = start(&[]).await;
+    let api = &server.api;
+    let pool = taskshed::harness::connect(&db, 2).await.expect("pool");
+    hook.set_default(Answer::status(400));
+    api.callback("flaky", &hook.url("/flaky"), json!({})).await;
+    let row_version = || async {
+        sqlx::query_scalar::<_, String>("select xmin::text from callbacks where name = 'flaky'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let registered = row_version().await;
+
+    let (_, now) = at(0);
+    api.create_task(json!({"callback": "flaky", "task_id": "f1", "run_at": now}))
+        .await;
+    api.wait_for_task("f1", SOON, |t| t["status"] == "failed")
+        .await;
+    let failing = api.get("/v1/callbacks/flaky").await.body;
+    let since = instant(&failing["failing_since"]);
+    assert!(since <= hook.for_task("f1")[0].at, "{failing:#}");
+    let after_first = row_version().await;
+    assert_ne!(after_first, registered, "the first failure is a transition");
+
+    for id in ["f2", "f3"] {
+        api.create_task(json!({"callback": "flaky", "task_id": id, "run_at": now}))
+            .await;
+        api.wait_for_task(id, SOON, |t| t["status"] == "failed")
+            .await;
+    }
+    assert_eq!(
+        row_version().await,
+        after_first,
+        "a further failure wrote the row"
+    );
+    assert_eq!(
+        api.get("/v1/callbacks/flaky").await.body["failing_since"],
+        failing["failing_since"]
+    );
+
+    hook.set_default(Answer::status(204));
+    api.create_task(json!({"callback": "flaky", "task_id": "f4", "run_at": now}))
+        .await;
+    api.wait_for_task("f4", SOON, |t| t["status"] == "succeeded")
+        .await;
+    let recovered = api.get("/v1/callbacks/flaky").await.body;
+    assert_eq!(recovered["failing_since"], Value::Null, "{recovered:#}");
+    assert_eq!(recovered["disabled_at"], Value::Null);
+}
