@@ -28,6 +28,56 @@ use crate::store::callbacks::StoredCallback;
 #[allow(dead_code)] // Describes the schema only.
 pub struct Headers(BTreeMap<String, String>);
 
+/// What an `on_failure` callback receives when an occurrence of a task of the callback
+/// naming it ends failed (retries exhausted or a permanent error; recurring tasks too).
+/// Delivered like any task's `kwargs`: signed with the `on_failure` callback's secret and
+/// retried with its policy. Documents the payload only.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the schema only; the finish statement writes it (store).
+pub struct TaskFailedNotice {
+    /// Always `task.failed`.
+    #[schema(example = "task.failed")]
+    r#type: String,
+    task_id: String,
+    /// The callback the task was delivered to (the one naming `on_failure`).
+    callback: String,
+    #[schema(required = true)]
+    group_id: Option<String>,
+    /// `once` or `recurring`.
+    run_type: String,
+    /// The failed occurrence (its `taskshed-scheduled-at`).
+    #[schema(format = DateTime)]
+    scheduled_at: String,
+    /// Attempts the occurrence got.
+    attempts: i32,
+    /// The last attempt's HTTP status; `null` after a timeout or connection error.
+    #[schema(required = true)]
+    last_status_code: Option<i32>,
+    /// The task's `last_error`, e.g. `HTTP 400` or `timed out`.
+    #[schema(required = true)]
+    last_error: Option<String>,
+    /// The failed occurrence's `webhook-id`.
+    webhook_id: String,
+    #[schema(format = DateTime)]
+    failed_at: String,
+}
+
+/// What an `on_failure` callback receives when `disable_after` disables the callback
+/// naming it. Documents the payload only.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the schema only; the finish statement writes it (store).
+pub struct CallbackDisabledNotice {
+    /// Always `callback.disabled`.
+    #[schema(example = "callback.disabled")]
+    r#type: String,
+    /// The callback that was disabled.
+    callback: String,
+    #[schema(format = DateTime)]
+    failing_since: String,
+    #[schema(format = DateTime)]
+    disabled_at: String,
+}
+
 /// How failed deliveries are retried. Every field is optional.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,7 +129,7 @@ pub struct CallbackSpec {
     /// retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
     /// when this callback is disabled (`callback.disabled`). It must exist and must not be
     /// this callback (422); while named here it cannot be deleted (409). Notifications
-    /// never notify in turn.
+    /// never notify in turn. Payloads: `TaskFailedNotice`, `CallbackDisabledNotice`.
     #[serde(default)]
     #[schema(example = "ops-alerts", nullable = false)]
     pub on_failure: Option<String>,

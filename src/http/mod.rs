@@ -66,7 +66,12 @@ pub struct AppState {
         (name = "operations", description = "Health, readiness and metrics."),
         (name = "keys", description = "API keys (scope `admin`)."),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        callback_dto::TaskFailedNotice,
+        callback_dto::CallbackDisabledNotice
+    )),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;

@@ -10,6 +10,7 @@ from .batch_create_response import BatchCreateResponse
 from .batch_outcome import BatchOutcome
 from .batch_result import BatchResult
 from .callback import Callback
+from .callback_disabled_notice import CallbackDisabledNotice
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
 from .create_key_request import CreateKeyRequest
@@ -33,6 +34,7 @@ from .rotated_secret import RotatedSecret
 from .run_type import RunType
 from .task import Task
 from .task_counts import TaskCounts
+from .task_failed_notice import TaskFailedNotice
 from .task_page import TaskPage
 from .task_selector_request import TaskSelectorRequest
 from .task_spec import TaskSpec
@@ -49,6 +51,7 @@ __all__ = (
     "BatchOutcome",
     "BatchResult",
     "Callback",
+    "CallbackDisabledNotice",
     "CallbackPage",
     "CallbackSpec",
     "CreatedKey",
@@ -72,6 +75,7 @@ __all__ = (
     "RunType",
     "Task",
     "TaskCounts",
+    "TaskFailedNotice",
     "TaskPage",
     "TaskSelectorRequest",
     "TaskSpec",

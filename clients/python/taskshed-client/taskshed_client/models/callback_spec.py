@@ -37,7 +37,7 @@ class CallbackSpec:
             retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
             when this callback is disabled (`callback.disabled`). It must exist and must not be
             this callback (422); while named here it cannot be deleted (409). Notifications
-            never notify in turn. Example: ops-alerts.
+            never notify in turn. Payloads: `TaskFailedNotice`, `CallbackDisabledNotice`. Example: ops-alerts.
         disable_after (str | Unset): Disable this callback once every attempt to it has failed for this long: no new
             attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
             `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
