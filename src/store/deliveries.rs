@@ -208,8 +208,7 @@ pub struct FinishedAttempt {
 ///   callback with `on_failure` becomes a `once` task of that callback, due now, with the
 ///   `task.failed` kwargs (`row_to_json` of a row whose columns are the fields, in the
 ///   API's order, written compactly). It is delivered, signed and retried by the same
-///   engine.
-///   Notification tasks are marked (`is_notification`) and never notify in turn.
+///   engine. Notification tasks are marked (`is_notification`) and never notify in turn.
 /// * `health` → `changing` → `tracked`: per callback of the batch, a success clears
 ///   `failing_since`; a batch of only failures starts it (at its earliest failed attempt)
 ///   if unset, or, once it is older than `disable_after`, disables the callback. Only
