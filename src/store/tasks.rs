@@ -57,7 +57,8 @@ pub enum CreateOne {
     UnknownCallback,
 }
 
-/// What an insert does when the task id exists.
+/// What an insert does when the task id exists. A replaced task is the caller's, even if
+/// the id was that of a failure notification (migration 0008): its failures notify again.
 fn on_conflict(replace: bool) -> &'static str {
     if replace {
         "do update set callback = excluded.callback, run_type = excluded.run_type, \
@@ -67,7 +68,8 @@ fn on_conflict(replace: bool) -> &'static str {
          paused_at = case when excluded.paused then coalesce(t.paused_at, now()) end, \
          coalesce_missed = excluded.coalesce_missed, status = 'scheduled', attempts = 0, \
          last_error = null, runs = 0, occurrence = gen_random_uuid(), lease_until = null, \
-         claimed_by = null, fence = taskshed_new_fence(), updated_at = now(), finished_at = null"
+         claimed_by = null, fence = taskshed_new_fence(), updated_at = now(), finished_at = null, \
+         is_notification = false"
     } else {
         "do nothing"
     }

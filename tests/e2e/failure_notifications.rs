@@ -226,14 +226,20 @@ async fn a_failing_notification_does_not_notify_in_turn() {
     assert_eq!(failed["last_error"], "HTTP 400");
     assert!(tasks_of(api, "ops").await.is_empty(), "a notice notified");
 
-    // The control: an ordinary task of `alerts` failing does reach `ops`.
-    api.create_task(json!({"callback": "alerts", "task_id": "direct", "run_at": now}))
+    // The control: the same task, replaced by a caller (so now an ordinary task of
+    // `alerts`), does reach `ops` when it fails.
+    let replaced = api
+        .post(
+            "/v1/tasks",
+            json!({"callback": "alerts", "task_id": notice_task, "run_at": now}),
+        )
         .await;
+    assert_eq!(replaced.status, 200, "{replaced:#?}");
     let told = ops.wait_for(1, SOON).await;
     let told = body(&told[0]);
     assert_eq!(
         (&told["task_id"], &told["callback"]),
-        (&json!("direct"), &json!("alerts"))
+        (&json!(notice_task), &json!("alerts"))
     );
     assert_eq!(tasks_of(api, "ops").await.len(), 1);
     assert_eq!(ops.count(), 1);
