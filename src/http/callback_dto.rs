@@ -43,7 +43,7 @@ pub struct TaskFailedNotice {
     callback: String,
     #[schema(required = true)]
     group_id: Option<String>,
-    /// `once` or `recurring`.
+    /// `once`, `recurring` or `cron`.
     run_type: String,
     /// The failed occurrence (its `taskshed-scheduled-at`).
     #[schema(format = DateTime)]

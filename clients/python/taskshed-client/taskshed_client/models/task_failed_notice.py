@@ -22,7 +22,7 @@ class TaskFailedNotice:
             task_id (str):
             callback (str): The callback the task was delivered to (the one naming `on_failure`).
             group_id (None | str):
-            run_type (str): `once` or `recurring`.
+            run_type (str): `once`, `recurring` or `cron`.
             scheduled_at (datetime.datetime): The failed occurrence (its `taskshed-scheduled-at`).
             attempts (int): Attempts the occurrence got.
             last_status_code (int | None): The last attempt's HTTP status; `null` after a timeout or connection error.
