@@ -1,6 +1,7 @@
 //! Callback request and response bodies, and their conversion into checked domain values.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -125,6 +126,13 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub secret: Option<String>,
+    /// The kwargs contract: a JSON Schema (draft 2020-12) every task's `kwargs` must
+    /// satisfy when the task is created or its `kwargs` changed (422 naming the path, e.g.
+    /// `tasks[3].kwargs.user_id`). No `$ref` to other documents. Absent or null: none.
+    /// Changing it leaves existing tasks as they are.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "integer"}}}))]
+    pub kwargs_schema: Option<Box<RawValue>>,
     /// Another registered callback, told with a signed delivery of its own (with its own
     /// retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
     /// when this callback is disabled (`callback.disabled`). It must exist and must not be
@@ -191,8 +199,16 @@ impl CallbackSpec {
             None => Some(SigningSecret::generate()),
         };
         let failure = read_failure_policy(&mut errors, &name, self.on_failure, self.disable_after);
-        match (url, timeout, headers, secret) {
-            (Some(url), Some(timeout), Some(headers), Some(secret)) if errors.list.is_empty() => {
+        let kwargs_schema = match self.kwargs_schema {
+            Some(raw) if raw.get() != "null" => errors
+                .check("kwargs_schema", compile_schema(raw.get()))
+                .map(|()| Some(String::from(Box::<str>::from(raw)))),
+            _ => Some(None),
+        };
+        match (url, timeout, headers, secret, kwargs_schema) {
+            (Some(url), Some(timeout), Some(headers), Some(secret), Some(kwargs_schema))
+                if errors.list.is_empty() =>
+            {
                 Ok(Registration {
                     callback: DomainCallback {
                         name,
@@ -204,6 +220,7 @@ impl CallbackSpec {
                         previous_secret: None,
                     },
                     secret_given,
+                    kwargs_schema,
                     failure,
                 })
             }
@@ -236,6 +253,11 @@ fn read_failure_policy(
         on_failure,
         disable_after,
     }
+}
+
+/// A schema is stored only if it compiles; the compiled form is cached at first use.
+fn compile_schema(raw: &str) -> Result<(), String> {
+    crate::domain::kwargs_schema::compile(raw).map(drop)
 }
 
 fn read_retry(errors: &mut Errors, spec: RetrySpec) -> DomainRetryPolicy {
@@ -362,6 +384,9 @@ pub struct Callback {
     #[schema(value_type = Headers, example = json!({"authorization": "[redacted]"}))]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
+    /// The kwargs contract as registered, or null.
+    #[schema(value_type = Option<Object>)]
+    pub kwargs_schema: Option<Box<RawValue>>,
     /// The callback told about failures (see the request field); `null` when none.
     pub on_failure: Option<String>,
     /// How long every attempt must fail before the callback is disabled; `null`: never.
@@ -387,6 +412,10 @@ impl From<StoredCallback> for Callback {
     fn from(stored: StoredCallback) -> Self {
         let callback = stored.callback;
         let (failure, state) = (stored.failure, stored.failure_state);
+        // Stored only after it parsed, as JSON; a hand-edited row shows as null.
+        let kwargs_schema = stored
+            .kwargs_schema
+            .and_then(|text| RawValue::from_string(text).ok());
         Callback {
             name: callback.name.into_string(),
             url: callback.url.as_str().to_owned(),
@@ -402,6 +431,7 @@ impl From<StoredCallback> for Callback {
                 initial_backoff: callback.retry.initial_backoff_iso().to_string(),
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
+            kwargs_schema,
             on_failure: failure.on_failure.map(Id::into_string),
             disable_after: failure.disable_after.map(|d| d.to_string()),
             failing_since: state.failing_since.as_ref().map(format_instant),

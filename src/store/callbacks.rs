@@ -21,6 +21,9 @@ use crate::domain::secret::SigningSecret;
 #[derive(Debug, Clone)]
 pub struct StoredCallback {
     pub callback: Callback,
+    /// The kwargs contract (JSON Schema text, exactly as registered), if any. Kept out of
+    /// [`Callback`]: only task writes use it, never delivery.
+    pub kwargs_schema: Option<String>,
     /// `on_failure` and `disable_after`, as registered.
     pub failure: FailurePolicy,
     /// Failure tracking: failing since when, disabled when and why.
@@ -139,6 +142,7 @@ impl CallbackRow {
 struct StoredRow {
     #[sqlx(flatten)]
     row: CallbackRow,
+    kwargs_schema: Option<String>,
     on_failure: Option<String>,
     disable_after_us: Option<i64>,
     failing_since: Option<DateTime<Utc>>,
@@ -163,6 +167,7 @@ impl StoredRow {
             })?;
         Ok(StoredCallback {
             callback,
+            kwargs_schema: self.kwargs_schema,
             failure: FailurePolicy {
                 on_failure,
                 disable_after: self.disable_after_us.map(IsoDuration::from_micros),
@@ -180,8 +185,9 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, on_failure, disable_after_us, failing_since, \
-     disabled_at, disabled_reason, created_at, updated_at";
+     initial_backoff_us, max_backoff_us, secret, kwargs_schema::text as kwargs_schema, \
+     on_failure, disable_after_us, failing_since, disabled_at, disabled_reason, \
+     created_at, updated_at";
 
 /// Whether a write was refused because `on_failure` names a callback that does not exist
 /// (registration), or because another callback still names this one (delete). The
@@ -214,13 +220,15 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret, on_failure, disable_after_us) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10, $11) \
+             initial_backoff_us, max_backoff_us, secret, kwargs_schema, on_failure, \
+             disable_after_us) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             kwargs_schema = excluded.kwargs_schema, \
              on_failure = excluded.on_failure, disable_after_us = excluded.disable_after_us, \
              previous_secret = case when $8 is null then c.previous_secret end, \
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
@@ -240,6 +248,7 @@ pub async fn upsert_callback(
     .bind(callback.retry.max_backoff_iso().as_micros())
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
+    .bind(registration.kwargs_schema.as_deref())
     .bind(registration.failure.on_failure.as_ref().map(Id::as_str))
     .bind(
         registration
@@ -401,6 +410,19 @@ pub async fn reseal_batch(
     }
     tx.commit().await?;
     Ok((last, changed))
+}
+
+/// The callbacks among `names` that are registered, each with its kwargs schema text (if
+/// any): one statement for every task of a create, which learns from it both which
+/// callbacks are unknown and what to validate against.
+pub async fn callback_schemas(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select name, kwargs_schema::text from callbacks where name = any($1::text[])")
+        .bind(names)
+        .fetch_all(pool)
+        .await
 }
 
 /// What deleting a callback did.

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
     from ..models.headers import Headers
     from ..models.retry_policy import RetryPolicy
 
@@ -33,6 +34,7 @@ class Callback:
             retry (RetryPolicy): The retry policy as stored.
             created_at (datetime.datetime):
             updated_at (datetime.datetime):
+            kwargs_schema (CallbackKwargsSchemaType0 | None | Unset): The kwargs contract as registered, or null.
             on_failure (None | str | Unset): The callback told about failures (see the request field); `null` when none.
             disable_after (None | str | Unset): How long every attempt must fail before the callback is disabled; `null`:
                 never.
@@ -52,6 +54,7 @@ class Callback:
     retry: RetryPolicy
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    kwargs_schema: CallbackKwargsSchemaType0 | None | Unset = UNSET
     on_failure: None | str | Unset = UNSET
     disable_after: None | str | Unset = UNSET
     failing_since: datetime.datetime | None | Unset = UNSET
@@ -60,6 +63,8 @@ class Callback:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
+
         name = self.name
 
         url = self.url
@@ -73,6 +78,14 @@ class Callback:
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
+
+        kwargs_schema: dict[str, Any] | None | Unset
+        if isinstance(self.kwargs_schema, Unset):
+            kwargs_schema = UNSET
+        elif isinstance(self.kwargs_schema, CallbackKwargsSchemaType0):
+            kwargs_schema = self.kwargs_schema.to_dict()
+        else:
+            kwargs_schema = self.kwargs_schema
 
         on_failure: None | str | Unset
         if isinstance(self.on_failure, Unset):
@@ -121,6 +134,8 @@ class Callback:
                 "updated_at": updated_at,
             }
         )
+        if kwargs_schema is not UNSET:
+            field_dict["kwargs_schema"] = kwargs_schema
         if on_failure is not UNSET:
             field_dict["on_failure"] = on_failure
         if disable_after is not UNSET:
@@ -136,6 +151,7 @@ class Callback:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
         from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
 
@@ -153,6 +169,23 @@ class Callback:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_kwargs_schema(data: object) -> CallbackKwargsSchemaType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                kwargs_schema_type_0 = CallbackKwargsSchemaType0.from_dict(data)
+
+                return kwargs_schema_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallbackKwargsSchemaType0 | None | Unset, data)
+
+        kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
 
         def _parse_on_failure(data: object) -> None | str | Unset:
             if data is None:
@@ -223,6 +256,7 @@ class Callback:
             retry=retry,
             created_at=created_at,
             updated_at=updated_at,
+            kwargs_schema=kwargs_schema,
             on_failure=on_failure,
             disable_after=disable_after,
             failing_since=failing_since,
