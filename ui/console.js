@@ -602,6 +602,9 @@ function callbackState(c) {
   } else {
     state.push(h('span', { class: 'badge badge-succeeded' }, 'delivering'));
   }
+  if (!c.disabled_at && c.failing_since) {
+    state.push(h('div', { class: 'muted' }, 'every attempt failing since ', time(c.failing_since)));
+  }
   if (c.flow) {
     state.push(h('div', { class: 'muted', 'data-flow': '' },
       `${c.flow.in_flight} in flight, concurrency ${c.flow.effective_concurrency} of ${c.max_concurrency}`));
@@ -624,14 +627,16 @@ async function callbacksView(view) {
   const rows = callbacks.map((c) => {
     const limits = [`${c.max_concurrency} concurrent`];
     if (c.rate_limit) limits.push(`${c.rate_limit.requests} per ${c.rate_limit.per}`);
-    if (c.disable_after) limits.push(`disabled after failing ${c.disable_after}`);
+    if (c.disable_after) limits.push(`disable after failing ${c.disable_after}`);
+    const headers = Object.keys(c.headers || {});
     return h('tr', { id: `cb-${c.name}` },
       h('th', { scope: 'row' }, c.name),
       h('td', { class: 'url' }, c.url),
-      h('td', {}, duration(c.timeout)),
-      h('td', {}, c.retry ? `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}` : '—'),
-      h('td', {}, limits.join(', ')),
-      h('td', {}, Object.keys(c.headers || {}).join(', ') || '—'),
+      h('td', {}, `timeout ${duration(c.timeout)}`,
+        c.retry ? h('div', {}, `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}`) : null,
+        headers.length ? h('div', { class: 'muted' }, `headers: ${headers.join(', ')}`) : null,
+        c.on_failure ? h('div', { class: 'muted' }, `on failure: ${c.on_failure}`) : null),
+      h('td', {}, limits.map((l) => h('div', {}, l))),
       h('td', { 'data-col': 'rate' }, stats.error ? '?' : successRate(rates.get(c.name))),
       h('td', { 'data-col': 'state' }, callbackState(c)),
       h('td', { class: 'row-actions' },
@@ -648,7 +653,7 @@ async function callbacksView(view) {
           route();
         } }, 'Enable') : null));
   });
-  view.append(table(['Name', 'URL', 'Timeout', 'Retry policy', 'Limits', 'Static headers', 'Success (1 h)', 'State', ''],
+  view.append(table(['Name', 'URL', 'Delivery', 'Limits', 'Success (1 h)', 'State', ''],
     rows, 'Registered callbacks'));
   view.append(h('p', { class: 'muted' },
     'Success: the share of delivery attempts of the last hour that got a 2xx (a delivery that needed two tries counts one success, one retry). ',
