@@ -21,6 +21,7 @@ mod delivery_hostile;
 mod fences;
 mod fuzz_parsers;
 mod openapi;
+mod retention;
 mod secret_rotation;
 mod secrets_at_rest;
 mod slow_clients;
