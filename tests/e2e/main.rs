@@ -18,6 +18,7 @@ mod delivery;
 mod delivery_cluster;
 mod delivery_faults;
 mod delivery_hostile;
+mod faults_under_load;
 mod fences;
 mod fuzz_parsers;
 mod openapi;
