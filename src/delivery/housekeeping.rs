@@ -65,12 +65,12 @@ async fn rescue_expired_leases(pool: &PgPool) {
 
 /// One retention round. Partitions ahead come first: they are what recording needs.
 async fn keep_retention(pool: &PgPool, policy: &PartitionPolicy, shutdown: &CancellationToken) {
-    match attempt_partitions::create_ahead(pool, policy).await {
+    match attempt_partitions::create_ahead(pool, *policy).await {
         Ok(Some(n)) if n > 0 => tracing::debug!(created = n, "created attempt partitions"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "creating attempt partitions failed"),
     }
-    match attempt_partitions::drop_expired(pool, policy).await {
+    match attempt_partitions::drop_expired(pool, *policy).await {
         Ok(Some(n)) if n > 0 => tracing::debug!(dropped = n, "dropped expired attempt partitions"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "dropping attempt partitions failed"),

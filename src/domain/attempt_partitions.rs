@@ -64,7 +64,11 @@ impl PartitionPolicy {
     }
 
     /// The partitions to create so that `[.., now + ahead)` is covered.
-    pub fn to_create(&self, now: DateTime<Utc>, existing: &[RangePartition]) -> Vec<NewPartition> {
+    pub fn partitions_to_create(
+        self,
+        now: DateTime<Utc>,
+        existing: &[RangePartition],
+    ) -> Vec<NewPartition> {
         let Some(width) = chrono_duration(self.width) else {
             return Vec::new();
         };
@@ -90,16 +94,20 @@ impl PartitionPolicy {
     }
 
     /// The partitions whose every row is older than the retention.
-    pub fn to_drop<'a>(
-        &self,
+    pub fn partitions_to_drop(
+        self,
         now: DateTime<Utc>,
-        existing: &'a [RangePartition],
-    ) -> Vec<&'a RangePartition> {
+        existing: &[RangePartition],
+    ) -> Vec<RangePartition> {
         let Some(cutoff) = chrono_duration(self.retention).and_then(|r| now.checked_sub_signed(r))
         else {
             return Vec::new();
         };
-        existing.iter().filter(|p| p.upper <= cutoff).collect()
+        existing
+            .iter()
+            .filter(|p| p.upper <= cutoff)
+            .cloned()
+            .collect()
     }
 }
 
@@ -149,7 +157,8 @@ mod tests {
     fn creation_continues_the_chain_and_covers_the_horizon() {
         let policy = PartitionPolicy::for_retention(Duration::from_secs(80)); // width 10 s
         assert_eq!(policy.width, Duration::from_secs(10));
-        let cases: &[(&str, Vec<RangePartition>, i64, Vec<(i64, i64)>)] = &[
+        type Case = (&'static str, Vec<RangePartition>, i64, Vec<(i64, i64)>);
+        let cases: &[Case] = &[
             (
                 "nothing yet: start at now",
                 vec![],
@@ -182,7 +191,7 @@ mod tests {
             ),
         ];
         for (what, existing, now, expected) in cases {
-            let created = policy.to_create(at(*now), existing);
+            let created = policy.partitions_to_create(at(*now), existing);
             let expected: Vec<_> = expected.iter().map(|(l, u)| (at(*l), at(*u))).collect();
             assert_eq!(bounds(&created), expected, "{what}");
             // Nothing created overlaps anything that exists.
@@ -204,7 +213,7 @@ mod tests {
         let mut existing: Vec<RangePartition> = Vec::new();
         for (step, policy) in [week, short, week, short].iter().enumerate() {
             let now = at(step as i64 * 7);
-            for new in policy.to_create(now, &existing) {
+            for new in policy.partitions_to_create(now, &existing) {
                 assert!(existing.iter().all(|old| new.lower >= old.upper));
                 existing.push(RangePartition {
                     name: new.name,
@@ -224,13 +233,16 @@ mod tests {
             ahead: Duration::from_secs(1000),
             every: Duration::from_secs(1),
         };
-        assert_eq!(policy.to_create(at(0), &[]).len(), MAX_CREATED_PER_ROUND);
+        assert_eq!(
+            policy.partitions_to_create(at(0), &[]).len(),
+            MAX_CREATED_PER_ROUND
+        );
     }
 
     #[test]
     fn names_are_unique_per_lower_bound() {
         let policy = PartitionPolicy::for_retention(Duration::from_secs(8));
-        let created = policy.to_create(at(0), &[]);
+        let created = policy.partitions_to_create(at(0), &[]);
         assert_eq!(created[0].name, "attempts_20270115_080000_000000");
         let mut names: Vec<_> = created.iter().map(|p| &p.name).collect();
         names.dedup();
@@ -247,7 +259,7 @@ mod tests {
             range(Some(-79), 10),
         ];
         let dropped: Vec<_> = policy
-            .to_drop(at(0), &existing)
+            .partitions_to_drop(at(0), &existing)
             .into_iter()
             .map(|p| p.upper)
             .collect();

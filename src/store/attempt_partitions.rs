@@ -85,13 +85,13 @@ fn literal(at: DateTime<Utc>) -> String {
 /// Creates the partitions `policy` wants ahead of the database clock. Each is created as
 /// a plain table and attached (SHARE UPDATE EXCLUSIVE on `attempts`, which finishes do not
 /// conflict with), not with `CREATE TABLE … PARTITION OF` (ACCESS EXCLUSIVE).
-pub async fn create_ahead(pool: &PgPool, policy: &PartitionPolicy) -> Result<Done, sqlx::Error> {
+pub async fn create_ahead(pool: &PgPool, policy: PartitionPolicy) -> Result<Done, sqlx::Error> {
     let mut tx = pool.begin().await?;
     if !lock(&mut tx).await? {
         return Ok(None);
     }
     let (now, ranges) = read(&mut tx).await?;
-    let wanted = policy.to_create(now, &ranges);
+    let wanted = policy.partitions_to_create(now, &ranges);
     for partition in &wanted {
         // Names and bounds are generated (`attempts_YYYYmmdd_HHMMSS_ffffff`, RFC 3339),
         // never user input, so formatting them into DDL is safe.
@@ -111,13 +111,13 @@ pub async fn create_ahead(pool: &PgPool, policy: &PartitionPolicy) -> Result<Don
 
 /// Drops the partitions whose every row is older than the retention: one `DROP TABLE`
 /// each, whatever their size.
-pub async fn drop_expired(pool: &PgPool, policy: &PartitionPolicy) -> Result<Done, sqlx::Error> {
+pub async fn drop_expired(pool: &PgPool, policy: PartitionPolicy) -> Result<Done, sqlx::Error> {
     let mut tx = pool.begin().await?;
     if !lock(&mut tx).await? {
         return Ok(None);
     }
     let (now, ranges) = read(&mut tx).await?;
-    let expired = policy.to_drop(now, &ranges);
+    let expired = policy.partitions_to_drop(now, &ranges);
     for partition in &expired {
         let ddl = format!("drop table {}", partition.name);
         tx.execute(ddl.as_str()).await?;
