@@ -4,9 +4,9 @@
 //! - `attempts` partitions: create the ones ahead, drop the ones past the retention, whole
 //!   (migration 0012, `domain::attempt_partitions`). Dropping a partition costs the same
 //!   whatever it holds, so attempt pruning keeps pace with any delivery rate.
-//! - finished tasks past the retention: deleted in batches until none is left (or a round's
-//!   time budget is spent), not a fixed number per minute, which fell behind the delivery
-//!   rate (issue 12, problem 7).
+//! - finished tasks past the retention: deleted in batches until none is left (or the
+//!   round's period is spent: the rest is next round's), not a fixed number per minute,
+//!   which fell behind the delivery rate (issue 12, problem 7).
 //!
 //! Neither job is on the delivery path, so neither should wait for, or delay, a claim; it
 //! has its own schedule and stops with the same shutdown token as the rest of the engine.
@@ -23,9 +23,6 @@ use crate::store::{attempt_partitions, deliveries};
 
 /// Rows rescued or pruned per statement.
 const BATCH: i64 = 2000;
-/// Most time one retention round spends deleting finished tasks; whatever is left waits
-/// for the next round, so a huge backlog never starves the other jobs.
-const TASK_PRUNE_BUDGET: Duration = Duration::from_secs(10);
 
 /// What housekeeping needs to know.
 pub struct Schedule {
@@ -36,18 +33,33 @@ pub struct Schedule {
 }
 
 /// Runs until `shutdown`: a rescue and a retention round at once, then each on its period.
+/// The two are separate loops, so a long retention round (a backlog of finished tasks to
+/// delete) never delays a lease rescue.
 pub async fn run(pool: PgPool, schedule: Schedule, shutdown: CancellationToken) {
-    let now = Instant::now();
     let policy = PartitionPolicy::for_retention(schedule.retention);
-    let mut rescue = interval_at(now, schedule.rescue_every);
-    rescue.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut retention = interval_at(now, policy.every);
-    retention.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    tokio::join!(
+        every(schedule.rescue_every, &shutdown, || rescue_expired_leases(
+            &pool
+        )),
+        every(policy.every, &shutdown, || keep_retention(
+            &pool, policy, &shutdown
+        )),
+    );
+}
+
+/// Runs `job` at once and then every `period` (a late round delays the next, never
+/// doubles it up) until `shutdown`.
+async fn every<F: std::future::Future<Output = ()>>(
+    period: Duration,
+    shutdown: &CancellationToken,
+    mut job: impl FnMut() -> F,
+) {
+    let mut ticks = interval_at(Instant::now(), period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = rescue.tick() => rescue_expired_leases(&pool).await,
-            _ = retention.tick() => keep_retention(&pool, &policy, &shutdown).await,
+            _ = ticks.tick() => job().await,
         }
     }
 }
@@ -63,14 +75,16 @@ async fn rescue_expired_leases(pool: &PgPool) {
     }
 }
 
-/// One retention round. Partitions ahead come first: they are what recording needs.
-async fn keep_retention(pool: &PgPool, policy: &PartitionPolicy, shutdown: &CancellationToken) {
-    match attempt_partitions::create_ahead(pool, *policy).await {
+/// One retention round. Partitions ahead come first: they are what recording needs. Then
+/// finished tasks are deleted until none past the retention is left, for at most one
+/// period, so the next round's partition check is never more than a period late.
+async fn keep_retention(pool: &PgPool, policy: PartitionPolicy, shutdown: &CancellationToken) {
+    match attempt_partitions::create_ahead(pool, policy).await {
         Ok(Some(n)) if n > 0 => tracing::debug!(created = n, "created attempt partitions"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "creating attempt partitions failed"),
     }
-    match attempt_partitions::drop_expired(pool, *policy).await {
+    match attempt_partitions::drop_expired(pool, policy).await {
         Ok(Some(n)) if n > 0 => tracing::debug!(dropped = n, "dropped expired attempt partitions"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "dropping attempt partitions failed"),
@@ -81,7 +95,7 @@ async fn keep_retention(pool: &PgPool, policy: &PartitionPolicy, shutdown: &Canc
     }
     let started = Instant::now();
     let mut removed = 0;
-    while started.elapsed() < TASK_PRUNE_BUDGET && !shutdown.is_cancelled() {
+    while started.elapsed() < policy.every && !shutdown.is_cancelled() {
         match deliveries::prune_finished_tasks(pool, retention_us, BATCH).await {
             Ok(n) => {
                 removed += n;
