@@ -26,8 +26,12 @@
 --   partition is dropped one retention period after the migration.
 
 alter table attempts rename to attempts_legacy;
+-- The old primary key (attempt_id) cannot serve the new one; the other indexes match the
+-- parent's definitions exactly, so ATTACH adopts them instead of building new ones (their
+-- names must make way for the parent's).
 alter table attempts_legacy drop constraint attempts_pkey;
-drop index attempts_task_idx;
+alter index attempts_task_idx rename to attempts_legacy_task_idx;
+alter index attempts_started_idx rename to attempts_legacy_started_idx;
 -- Dropping the identity drops its sequence; the new one continues after the highest id, so
 -- ids keep increasing (attempt pagination relies on that).
 alter table attempts_legacy alter column attempt_id drop identity;
@@ -57,6 +61,8 @@ create table attempts (
 ) partition by range (recorded_at);
 alter sequence attempts_attempt_id_seq owned by attempts.attempt_id;
 create index attempts_task_idx on attempts (task_id, attempt_id desc);
+-- Migration 0011's index for deliveries per minute, on every partition.
+create index attempts_started_idx on attempts (started_at) include (outcome);
 
 -- The bound is evaluated once, now: every legacy row has `recorded_at` = now().
 alter table attempts attach partition attempts_legacy

@@ -183,4 +183,13 @@ async fn migration_keeps_existing_attempts_and_their_numbering() {
             .await
             .unwrap();
     assert!(partitioned);
+    // The legacy partition serves every index of the parent (primary key, per task, per
+    // start time): the matching ones were adopted, the key rebuilt.
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "select indexdef from pg_indexes where tablename = 'attempts_legacy' order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(indexes.len(), 3, "{indexes:#?}");
 }
