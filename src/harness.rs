@@ -67,3 +67,9 @@ pub use crate::domain::secret::SigningSecret;
 /// The encryption key type, so the at-rest test can name the key id values are sealed
 /// under after `taskshed rekey`.
 pub use crate::domain::sealed::EncryptionKey;
+
+/// Partition maintenance of `attempts` (migration 0012): a test runs it from many
+/// connections at once, with inserts going on, to show the advisory lock keeps instances
+/// from racing on DDL — not something the HTTP API lets a test interleave on purpose.
+pub use crate::domain::attempt_partitions::PartitionPolicy;
+pub use crate::store::attempt_partitions::{create_ahead, drop_expired};

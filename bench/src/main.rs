@@ -65,9 +65,10 @@ struct Args {
     /// `soak`: tasks created per second.
     #[arg(long, default_value_t = 1000)]
     soak_rate: usize,
-    /// `soak`: TaskShed's `--retention`, short so pruning runs within the first minute.
-    #[arg(long, default_value = "PT20S")]
-    soak_retention: String,
+    /// `soak`: TaskShed's `--retention` in seconds, short so pruning runs within the first
+    /// minute.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    soak_retention_seconds: u64,
 }
 
 fn machine() -> Vec<(String, String)> {
@@ -205,7 +206,7 @@ async fn soak(args: &Args) -> anyhow::Result<()> {
         .soak(&soak::SoakSettings {
             minutes: args.minutes,
             rate: args.soak_rate,
-            retention: args.soak_retention.clone(),
+            retention_seconds: args.soak_retention_seconds,
         })
         .await;
     let scenarios::Bench { db, .. } = bench;

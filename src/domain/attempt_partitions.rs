@@ -5,12 +5,12 @@
 //! - **Width** follows the retention: an eighth of it (at least a second), so about nine
 //!   partitions hold the kept history, a whole partition is never more than an eighth of
 //!   the retention late to go, and a short retention (tests, soak) still drops partitions.
-//! - **Creation** continues the chain from the highest upper bound, never below `now`, so
-//!   ranges never overlap even when instances run with different retentions; it keeps
-//!   `ahead` covered, so a stalled housekeeping round does not leave recording without a
-//!   partition (and if one ever does, the DEFAULT partition takes the rows). Starting at
-//!   `now` after a gap is what keeps the new range clear of rows the DEFAULT partition
-//!   took meanwhile: they were all recorded before `now`.
+//! - **Creation** continues the chain from the highest upper bound, never below `now` +
+//!   [`START_GAP`], so ranges never overlap even when instances run with different
+//!   retentions; it keeps `ahead` covered beyond that, so a stalled housekeeping round does
+//!   not leave recording without a partition (and if one ever does, the DEFAULT partition
+//!   takes the rows). Starting in the future is what keeps a new range clear of rows the
+//!   DEFAULT partition took, or is taking at that moment (see [`START_GAP`]).
 //! - **Dropping** takes ranges whose upper bound is at least a retention old: every row in
 //!   them is older than the retention. The DEFAULT partition is never dropped.
 
@@ -21,6 +21,13 @@ use std::time::Duration;
 const PARTITIONS_PER_RETENTION: u32 = 8;
 /// The narrowest partition.
 const MIN_WIDTH: Duration = Duration::from_secs(1);
+/// How far in the future a new partition must start. A row is routed when its statement
+/// starts, with `recorded_at` = its transaction's start: a statement that began before the
+/// partition was attached, at or after its lower bound, would be routed to DEFAULT and then
+/// refused there (the DEFAULT partition's constraint changed meanwhile). Starting every
+/// range after the creating transaction has committed rules that out; the store checks,
+/// before committing, that it is still at least half this gap ahead.
+pub const START_GAP: Duration = Duration::from_secs(10);
 /// Most partitions one round creates (a bound on DDL per round, whatever the clock did).
 const MAX_CREATED_PER_ROUND: usize = 16;
 
@@ -63,7 +70,8 @@ impl PartitionPolicy {
         }
     }
 
-    /// The partitions to create so that `[.., now + ahead)` is covered.
+    /// The partitions to create so that `[.., now + START_GAP + ahead)` is covered. None
+    /// starts before `now + START_GAP`.
     pub fn partitions_to_create(
         self,
         now: DateTime<Utc>,
@@ -72,12 +80,17 @@ impl PartitionPolicy {
         let Some(width) = chrono_duration(self.width) else {
             return Vec::new();
         };
-        let Some(horizon) = chrono_duration(self.ahead).and_then(|a| now.checked_add_signed(a))
+        let Some(earliest) = chrono_duration(START_GAP).and_then(|g| now.checked_add_signed(g))
+        else {
+            return Vec::new();
+        };
+        let Some(horizon) =
+            chrono_duration(self.ahead).and_then(|a| earliest.checked_add_signed(a))
         else {
             return Vec::new();
         };
         let last_upper = existing.iter().map(|p| p.upper).max();
-        let mut lower = last_upper.map_or(now, |upper| upper.max(now));
+        let mut lower = last_upper.map_or(earliest, |upper| upper.max(earliest));
         let mut created = Vec::new();
         while lower < horizon && created.len() < MAX_CREATED_PER_ROUND {
             let Some(upper) = lower.checked_add_signed(width) else {
@@ -160,22 +173,28 @@ mod tests {
         type Case = (&'static str, Vec<RangePartition>, i64, Vec<(i64, i64)>);
         let cases: &[Case] = &[
             (
-                "nothing yet: start at now",
+                "nothing yet: start a gap after now",
                 vec![],
                 0,
-                vec![(0, 10), (10, 20)],
+                vec![(10, 20), (20, 30)],
             ),
             (
                 "legacy only, migrated before now",
                 vec![range(None, -30)],
                 0,
-                vec![(0, 10), (10, 20)],
+                vec![(10, 20), (20, 30)],
+            ),
+            (
+                "covered only to 5, inside the gap: start a gap after now",
+                vec![range(Some(-5), 5)],
+                0,
+                vec![(10, 20), (20, 30)],
             ),
             (
                 "covered up to 15: continue from 15",
                 vec![range(Some(-5), 5), range(Some(5), 15)],
                 0,
-                vec![(15, 25)],
+                vec![(15, 25), (25, 35)],
             ),
             (
                 "already covered past the horizon",
@@ -184,10 +203,10 @@ mod tests {
                 vec![],
             ),
             (
-                "a gap (housekeeping stalled): restart at now, not in the past",
+                "a gap (housekeeping stalled): restart after now, not in the past",
                 vec![range(Some(-100), -90)],
                 7,
-                vec![(7, 17), (17, 27)],
+                vec![(17, 27), (27, 37)],
             ),
         ];
         for (what, existing, now, expected) in cases {
@@ -243,7 +262,7 @@ mod tests {
     fn names_are_unique_per_lower_bound() {
         let policy = PartitionPolicy::for_retention(Duration::from_secs(8));
         let created = policy.partitions_to_create(at(0), &[]);
-        assert_eq!(created[0].name, "attempts_20270115_080000_000000");
+        assert_eq!(created[0].name, "attempts_20270115_080010_000000");
         let mut names: Vec<_> = created.iter().map(|p| &p.name).collect();
         names.dedup();
         assert_eq!(names.len(), created.len());

@@ -5,15 +5,16 @@
 //! `domain::attempt_partitions`; this module only reads the catalog and runs the DDL.
 //! Every instance runs it, so each step runs in one transaction that first takes a
 //! transaction-scoped advisory lock, *try*-style: if another instance holds it, that
-//! instance is doing the same work and this one skips its turn. DDL on `attempts` needs
-//! locks the finish statement conflicts with (ATTACH: SHARE UPDATE EXCLUSIVE; DROP: ACCESS
-//! EXCLUSIVE), so a short `lock_timeout` makes a step give up, rather than queue finishes
-//! behind it, when the table is busy; it is tried again next round.
+//! instance is doing the same work and this one skips its turn. Dropping a partition takes
+//! an ACCESS EXCLUSIVE lock on `attempts`, which finishes queue behind while it waits for
+//! running ones; a short `lock_timeout` bounds that wait (the step gives up and is tried
+//! again next round). Creating one is a plain table attached with SHARE UPDATE
+//! EXCLUSIVE, which finishes do not conflict with.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{Executor, PgPool, PgTransaction};
 
-use crate::domain::attempt_partitions::{PartitionPolicy, RangePartition};
+use crate::domain::attempt_partitions::{PartitionPolicy, RangePartition, START_GAP};
 
 /// Advisory lock key for partition DDL ("taskpart" in ASCII).
 const LOCK_KEY: i64 = 0x7461_736b_7061_7274;
@@ -23,7 +24,7 @@ const LOCK_TIMEOUT: &str = "1s";
 /// What one step did: `None` when another instance held the lock (it does the work).
 pub type Done = Option<usize>;
 
-/// The range partitions of `attempts` (not DEFAULT), and the database clock.
+/// A partition of `attempts` as the catalog describes it (both bounds `None`: DEFAULT).
 #[derive(sqlx::FromRow)]
 struct PartitionRow {
     name: String,
@@ -104,6 +105,18 @@ pub async fn create_ahead(pool: &PgPool, policy: PartitionPolicy) -> Result<Done
             upper = literal(partition.upper),
         );
         tx.execute(ddl.as_str()).await?;
+    }
+    // Commit only while every new range still starts well after now (see START_GAP);
+    // a transaction that took longer than that gives up and the next round retries.
+    if let Some(first) = wanted.first() {
+        let now: DateTime<Utc> = sqlx::query_scalar("select clock_timestamp()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let margin = chrono::Duration::from_std(START_GAP / 2).unwrap_or_default();
+        if now + margin > first.lower {
+            tx.rollback().await?;
+            return Ok(Some(0));
+        }
     }
     tx.commit().await?;
     Ok(Some(wanted.len()))

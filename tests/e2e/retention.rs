@@ -23,6 +23,19 @@ async fn old_attempts_and_finished_tasks_go_and_recent_ones_stay() {
         .api
         .callback("hook", &receiver.url("/hook"), json!({}))
         .await;
+    // New partitions start a few seconds ahead (START_GAP); until the first one covers
+    // the clock, rows go to DEFAULT. Start once attempts land in real partitions.
+    let covered = wait_for_count(
+        &pool,
+        "select count(*) from pg_inherits i join pg_class c on c.oid = i.inhrelid \
+         where i.inhparent = 'attempts'::regclass and c.relname like 'attempts_2%' \
+           and (regexp_match(pg_get_expr(c.relpartbound, c.oid), $$FROM \\('([^']+)'\\)$$))[1]::timestamptz \
+               <= now()",
+        1,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(covered >= 1, "no partition covers now");
     let (_, now) = at(0);
     let old: Vec<_> = (0..200)
         .map(|i| json!({"callback": "hook", "task_id": format!("old-{i}"), "run_at": now}))
@@ -41,6 +54,17 @@ async fn old_attempts_and_finished_tasks_go_and_recent_ones_stay() {
     )
     .await;
     assert_eq!(delivered, 200, "the first batch was not delivered");
+    // The partitions holding them: dropped whole later, not emptied row by row.
+    let holders: Vec<String> = sqlx::query_scalar(
+        "select distinct tableoid::regclass::text from attempts where task_id like 'old-%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        holders.iter().all(|p| p.starts_with("attempts_2")),
+        "recorded outside the time partitions: {holders:?}"
+    );
     let first_tick: i64 =
         sqlx::query_scalar("select min(attempt_id) from attempts where task_id = 'tick'")
             .fetch_one(&pool)
@@ -100,14 +124,20 @@ async fn old_attempts_and_finished_tasks_go_and_recent_ones_stay() {
     .fetch_all(&pool)
     .await
     .unwrap();
+    // 1 s partitions: about 5 kept (retention + one), about 15 ahead (the 10 s start gap +
+    // 4 s ahead + one), DEFAULT. Without drops they would grow by one a second.
     assert!(
-        partitions.len() <= 16,
+        partitions.len() <= 24,
         "{} partitions: {partitions:?}",
         partitions.len()
     );
     assert!(
         !partitions.iter().any(|p| p == "attempts_legacy"),
         "{partitions:?}"
+    );
+    assert!(
+        holders.iter().all(|h| !partitions.contains(h)),
+        "{holders:?} still exist: {partitions:?}"
     );
     let in_default: i64 = sqlx::query_scalar("select count(*) from attempts_default")
         .fetch_one(&pool)
@@ -192,4 +222,88 @@ async fn migration_keeps_existing_attempts_and_their_numbering() {
     .await
     .unwrap();
     assert_eq!(indexes.len(), 3, "{indexes:#?}");
+}
+
+/// Partition maintenance from many instances at once (here: connections), while attempts
+/// are recorded: the advisory lock lets one run at a time, the others skip their turn,
+/// nothing fails, ranges never overlap, and the horizon is covered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_partition_maintenance_is_serialized() {
+    use taskshed::harness::{create_ahead, drop_expired, PartitionPolicy};
+    let database_url = crate::support::database::fresh_database().await;
+    let pool = taskshed::harness::connect(&database_url, 12).await.unwrap();
+    taskshed::harness::migrate(&pool).await.unwrap();
+    // Different retentions, as instances configured differently would have.
+    let policies = [2, 8, 16].map(|s| PartitionPolicy::for_retention(Duration::from_secs(s)));
+    let inserts = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            for _ in 0..50 {
+                sqlx::query(
+                    "insert into attempts (task_id, webhook_id, attempt, scheduled_at, \
+                       started_at, duration_us, outcome, instance) \
+                     select 't', 'msg', 1, now(), now(), 1, 'succeeded', 'i' \
+                     from generate_series(1, 20)",
+                )
+                .execute(&pool)
+                .await
+                .expect("recording never fails during partition DDL");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let mut created = 0;
+    let mut skipped = 0;
+    for round in 0..6 {
+        let steps: Vec<_> = (0..8)
+            .map(|i| {
+                let (pool, policy) = (pool.clone(), policies[(i + round) % policies.len()]);
+                tokio::spawn(async move {
+                    let made = create_ahead(&pool, policy).await;
+                    let dropped = drop_expired(&pool, policy).await;
+                    (made, dropped)
+                })
+            })
+            .collect();
+        for step in steps {
+            let (made, dropped) = step.await.unwrap();
+            let made = made.expect("create_ahead never fails");
+            dropped.expect("drop_expired never fails");
+            match made {
+                Some(n) => created += n,
+                None => skipped += 1,
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    inserts.await.unwrap();
+    eprintln!("partition maintenance: {created} created, {skipped} turns skipped (lock held)");
+    assert!(created > 0);
+    // Ranges never overlap (PostgreSQL refuses overlapping partitions, so this checks the
+    // chain is contiguous as built) and reach past now.
+    let bounds: Vec<(Option<chrono::DateTime<chrono::Utc>>, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as(
+            "select (regexp_match(pg_get_expr(c.relpartbound, c.oid), $$FROM \\('([^']+)'\\)$$))[1]::timestamptz, \
+                    (regexp_match(pg_get_expr(c.relpartbound, c.oid), $$TO \\('([^']+)'\\)$$))[1]::timestamptz \
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid \
+             where i.inhparent = 'attempts'::regclass and c.relname <> 'attempts_default' \
+             order by 2",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for pair in bounds.windows(2) {
+        let (previous_upper, lower) = (pair[0].1, pair[1].0.expect("a lower bound"));
+        assert!(lower >= previous_upper, "overlap: {bounds:?}");
+    }
+    let now: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("select now()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(bounds.last().unwrap().1 > now, "{bounds:?}");
+    let recorded: i64 = sqlx::query_scalar("select count(*) from attempts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 50 * 20);
 }
