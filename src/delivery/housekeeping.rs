@@ -4,9 +4,10 @@
 //! - `attempts` partitions: create the ones ahead, drop the ones past the retention, whole
 //!   (migration 0012, `domain::attempt_partitions`). Dropping a partition costs the same
 //!   whatever it holds, so attempt pruning keeps pace with any delivery rate.
-//! - finished tasks past the retention: deleted in batches until none is left (or the
-//!   round's period is spent: the rest is next round's), not a fixed number per minute,
-//!   which fell behind the delivery rate (issue 12, problem 7).
+//! - finished tasks past the retention (with their misfires), then misfires past it:
+//!   deleted in batches until none is left (or the round's period is spent: the rest is
+//!   next round's), not a fixed number per minute, which fell behind the delivery rate
+//!   (issue 12, problem 7).
 //!
 //! Neither job is on the delivery path, so neither should wait for, or delay, a claim; it
 //! has its own schedule and stops with the same shutdown token as the rest of the engine.
@@ -111,5 +112,15 @@ async fn keep_retention(pool: &PgPool, policy: PartitionPolicy, shutdown: &Cance
     }
     if removed > 0 {
         tracing::debug!(removed, "pruned finished tasks");
+    }
+    while started.elapsed() < policy.every && !shutdown.is_cancelled() {
+        match deliveries::prune_old_misfires(pool, retention_us, BATCH).await {
+            Ok(n) if n < BATCH as u64 => break,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "pruning old misfires failed");
+                break;
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
 //! [`finisher`], [`housekeeping`]); they share the leaves ([`state`], [`job`],
 //! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
-//! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
+//! [`sender`], [`settle`], [`recurrence_step`], [`signing`]) and never import the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
@@ -16,6 +16,7 @@ pub(crate) mod finisher;
 pub(crate) mod housekeeping;
 pub(crate) mod in_flight;
 pub(crate) mod job;
+pub(crate) mod recurrence_step;
 pub(crate) mod sender;
 pub(crate) mod settle;
 pub(crate) mod signing;

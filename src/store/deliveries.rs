@@ -16,23 +16,29 @@ use super::notify;
 use super::callbacks::{CallbackRow, PREVIOUS_SECRET_COLUMNS};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
+use crate::domain::recurrence::occurrence::Misfire;
+use crate::domain::recurrence::stored::{task_schedule, CronMemo, StoredSchedule};
+use crate::domain::recurrence::task_schedule::TaskSchedule;
 use crate::domain::sealed::AtRest;
 use crate::domain::task::TaskStatus;
 
 /// A claimed task: everything needed to deliver it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClaimedTask {
     pub task_id: String,
     pub callback: String,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub interval_us: Option<i64>,
     pub kwargs: String,
     pub group_id: Option<String>,
-    pub coalesce_missed: bool,
     pub attempts: i32,
     pub occurrence: uuid::Uuid,
     pub fence: i64,
+    /// Finished occurrences before this one (what `max_runs` counts).
+    pub runs: i64,
+    /// How the task recurs: `None` for a `once` task; `Err` when its stored schedule no
+    /// longer parses (the occurrence then ends the task, with the reason as its error).
+    pub schedule: Option<Result<TaskSchedule, String>>,
 }
 
 /// One claim: the tasks, the database clock when the claim was done, and the earliest due
@@ -60,22 +66,47 @@ struct ClaimRow {
     attempts: Option<i32>,
     occurrence: Option<uuid::Uuid>,
     fence: Option<i64>,
+    runs: Option<i64>,
+    timezone: Option<String>,
+    cron: Option<String>,
+    dst_gap: Option<String>,
+    dst_overlap: Option<String>,
+    end_at: Option<DateTime<Utc>>,
+    max_runs: Option<i64>,
+    jitter_us: Option<i64>,
 }
 
 impl ClaimRow {
-    fn into_task(self) -> Option<ClaimedTask> {
+    /// The claimed task, its schedule rebuilt (each cron expression of the claim parsed
+    /// once, through `memo`); `None` for the row that only carries the clock.
+    fn into_task(self, memo: &mut CronMemo) -> Option<ClaimedTask> {
+        let schedule = task_schedule(
+            StoredSchedule {
+                interval_us: self.interval_us,
+                cron: self.cron.as_deref(),
+                timezone: self.timezone.as_deref(),
+                dst_gap: self.dst_gap.as_deref(),
+                dst_overlap: self.dst_overlap.as_deref(),
+                end_at: self.end_at,
+                max_runs: self.max_runs,
+                jitter_us: self.jitter_us,
+                coalesce: self.coalesce_missed?,
+            },
+            memo,
+        )
+        .transpose();
         Some(ClaimedTask {
             task_id: self.task_id?,
             callback: self.callback?,
             run_at: self.run_at?,
             due_at: self.due_at?,
-            interval_us: self.interval_us,
             kwargs: self.kwargs?,
             group_id: self.group_id,
-            coalesce_missed: self.coalesce_missed?,
             attempts: self.attempts?,
             occurrence: self.occurrence?,
             fence: self.fence?,
+            runs: self.runs?,
+            schedule,
         })
     }
 }
@@ -110,7 +141,8 @@ pub async fn claim_due(
            where t.task_id = any(array(select task_id from due)) \
            returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
              t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, t.occurrence, \
-             t.fence \
+             t.fence, t.runs, t.timezone, t.cron, t.dst_gap, t.dst_overlap, t.end_at, \
+             t.max_runs, t.jitter_us \
          ), horizon as ( \
            select (select min(due_at) from tasks \
               where status = 'scheduled' and not paused \
@@ -130,7 +162,11 @@ pub async fn claim_due(
     // when the answer arrives lose only the transfer, not the statement's run time.
     let db_now = rows.iter().map(|r| r.db_now).max().unwrap_or_else(Utc::now);
     let next_due = rows.first().and_then(|r| r.next_due);
-    let tasks = rows.into_iter().filter_map(ClaimRow::into_task).collect();
+    let mut memo = CronMemo::default();
+    let tasks = rows
+        .into_iter()
+        .filter_map(|row| row.into_task(&mut memo))
+        .collect();
     Ok(Claim {
         tasks,
         db_now,
@@ -184,6 +220,9 @@ pub struct FinishedAttempt {
     /// `Succeeded`, `Retrying` or `Failed`; recorded as `Superseded` if the claim was lost.
     pub outcome: RecordedOutcome,
     pub response_prefix: Option<String>,
+    /// Occurrences that did not run, for the misfire ledger (recorded only when the
+    /// result is applied).
+    pub misfires: Vec<Misfire>,
 }
 
 /// Applies a batch of results (where the fence still matches and the task is still
@@ -213,6 +252,7 @@ pub async fn finish_attempts(
             batch.iter().map(|f| f.$field.clone()).collect::<Vec<_>>()
         };
     }
+    let misfires = MisfireColumns::of(batch);
     sqlx::query_scalar(
         "with input as ( \
            select *, 'running'::text as held, $18::text as holder \
@@ -246,6 +286,12 @@ pub async fn finish_attempts(
              i.response_prefix, $18 \
            from input i \
            where exists (select 1 from tasks t where t.task_id = i.task_id) \
+         ), ledger as ( \
+           insert into misfires (task_id, scheduled_at, local, reason) \
+           select m.task_id, m.scheduled_at, m.local, m.reason \
+           from unnest($19::text[], $20::timestamptz[], $21::timestamp[], $22::text[]) \
+             as m(task_id, scheduled_at, local, reason) \
+           where m.task_id in (select task_id from applied) \
          ) \
          select task_id from applied",
     )
@@ -267,8 +313,37 @@ pub async fn finish_attempts(
     .bind(batch.iter().map(|f| f.outcome).collect::<Vec<_>>())
     .bind(column!(response_prefix))
     .bind(instance)
+    .bind(misfires.task_id)
+    .bind(misfires.scheduled_at)
+    .bind(misfires.local)
+    .bind(misfires.reason)
     .fetch_all(pool)
     .await
+}
+
+/// The misfires of a finished batch as the finish statement's arrays (usually empty: a
+/// task only misfires when it fell behind or met a DST gap).
+#[derive(Default)]
+struct MisfireColumns {
+    task_id: Vec<String>,
+    scheduled_at: Vec<DateTime<Utc>>,
+    local: Vec<Option<chrono::NaiveDateTime>>,
+    reason: Vec<&'static str>,
+}
+
+impl MisfireColumns {
+    fn of(batch: &[FinishedAttempt]) -> Self {
+        let mut columns = MisfireColumns::default();
+        for finished in batch {
+            for misfire in &finished.misfires {
+                columns.task_id.push(finished.task_id.clone());
+                columns.scheduled_at.push(misfire.scheduled_at);
+                columns.local.push(misfire.local);
+                columns.reason.push(misfire.reason.as_str());
+            }
+        }
+        columns
+    }
 }
 
 /// Hands claims back (unsent, or abandoned at shutdown) so any instance can take them at
@@ -337,8 +412,8 @@ pub async fn rescue_expired_leases(pool: &PgPool, limit: i64) -> Result<u64, sql
     Ok(rescued as u64)
 }
 
-/// Deletes up to `limit` finished tasks older than the retention period, oldest first.
-/// Returns how many went.
+/// Deletes up to `limit` finished tasks older than the retention period, oldest first,
+/// with their misfires. Returns how many tasks went.
 ///
 /// Their attempts are not deleted here: a finished task's attempts were recorded before it
 /// finished, so they lie in partitions of `attempts` that housekeeping drops whole within
@@ -349,11 +424,39 @@ pub async fn prune_finished_tasks(
     retention_us: i64,
     limit: i64,
 ) -> Result<u64, sqlx::Error> {
-    let removed = sqlx::query(
-        "delete from tasks where task_id in ( \
+    let removed: i64 = sqlx::query_scalar(
+        "with doomed as ( \
            select task_id from tasks \
            where finished_at < now() - $1::int8 * interval '1 microsecond' \
-           order by finished_at limit $2 for update skip locked)",
+           order by finished_at limit $2 for update skip locked \
+         ), gone as ( \
+           delete from tasks t using doomed where t.task_id = doomed.task_id \
+           returning t.task_id \
+         ), gone_ledger as ( \
+           delete from misfires m using gone where m.task_id = gone.task_id returning 1 \
+         ) \
+         select count(*) from gone",
+    )
+    .bind(retention_us)
+    .bind(limit)
+    .fetch_one(pool)
+    .await?;
+    Ok(removed as u64)
+}
+
+/// Deletes up to `limit` misfires (of any task) recorded before the retention period,
+/// oldest first. Misfires are rare beside attempts (one per skipped occurrence), so
+/// batches until none is left keep pace with them.
+pub async fn prune_old_misfires(
+    pool: &PgPool,
+    retention_us: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let removed = sqlx::query(
+        "delete from misfires where misfire_id in ( \
+           select misfire_id from misfires \
+           where recorded_at < now() - $1::int8 * interval '1 microsecond' \
+           order by misfire_id limit $2)",
     )
     .bind(retention_us)
     .bind(limit)
