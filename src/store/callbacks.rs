@@ -20,6 +20,9 @@ use crate::domain::secret::SigningSecret;
 #[derive(Debug, Clone)]
 pub struct StoredCallback {
     pub callback: Callback,
+    /// The kwargs contract (JSON Schema text, exactly as registered), if any. Kept out of
+    /// [`Callback`]: only task writes use it, never delivery.
+    pub kwargs_schema: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -134,6 +137,7 @@ impl CallbackRow {
 struct StoredRow {
     #[sqlx(flatten)]
     row: CallbackRow,
+    kwargs_schema: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -146,6 +150,7 @@ impl StoredRow {
         })?;
         Ok(StoredCallback {
             callback,
+            kwargs_schema: self.kwargs_schema,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -154,7 +159,8 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, created_at, updated_at";
+     initial_backoff_us, max_backoff_us, secret, kwargs_schema::text as kwargs_schema, \
+     created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
@@ -178,13 +184,14 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9)) \
+             initial_backoff_us, max_backoff_us, secret, kwargs_schema) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             kwargs_schema = excluded.kwargs_schema, \
              previous_secret = case when $8 is null then c.previous_secret end, \
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
@@ -203,6 +210,7 @@ pub async fn upsert_callback(
     .bind(callback.retry.max_backoff_iso().as_micros())
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
+    .bind(registration.kwargs_schema.as_deref())
     .fetch_one(pool)
     .await?;
     Ok((upserted.row.into_stored(at_rest)?, upserted.inserted))
@@ -357,6 +365,19 @@ pub async fn reseal_batch(
     }
     tx.commit().await?;
     Ok((last, changed))
+}
+
+/// The callbacks among `names` that are registered, each with its kwargs schema text (if
+/// any): one statement for every task of a create, which learns from it both which
+/// callbacks are unknown and what to validate against.
+pub async fn callback_schemas(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select name, kwargs_schema::text from callbacks where name = any($1::text[])")
+        .bind(names)
+        .fetch_all(pool)
+        .await
 }
 
 /// What deleting a callback did.

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
     from ..models.headers import Headers
     from ..models.retry_policy import RetryPolicy
 
@@ -31,6 +34,7 @@ class Callback:
             retry (RetryPolicy): The retry policy as stored.
             created_at (datetime.datetime):
             updated_at (datetime.datetime):
+            kwargs_schema (CallbackKwargsSchemaType0 | None | Unset): The kwargs contract as registered, or null.
     """
 
     name: str
@@ -40,9 +44,12 @@ class Callback:
     retry: RetryPolicy
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    kwargs_schema: CallbackKwargsSchemaType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
+
         name = self.name
 
         url = self.url
@@ -57,6 +64,14 @@ class Callback:
 
         updated_at = self.updated_at.isoformat()
 
+        kwargs_schema: dict[str, Any] | None | Unset
+        if isinstance(self.kwargs_schema, Unset):
+            kwargs_schema = UNSET
+        elif isinstance(self.kwargs_schema, CallbackKwargsSchemaType0):
+            kwargs_schema = self.kwargs_schema.to_dict()
+        else:
+            kwargs_schema = self.kwargs_schema
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -70,11 +85,14 @@ class Callback:
                 "updated_at": updated_at,
             }
         )
+        if kwargs_schema is not UNSET:
+            field_dict["kwargs_schema"] = kwargs_schema
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
         from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
 
@@ -93,6 +111,23 @@ class Callback:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        def _parse_kwargs_schema(data: object) -> CallbackKwargsSchemaType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                kwargs_schema_type_0 = CallbackKwargsSchemaType0.from_dict(data)
+
+                return kwargs_schema_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallbackKwargsSchemaType0 | None | Unset, data)
+
+        kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
+
         callback = cls(
             name=name,
             url=url,
@@ -101,6 +136,7 @@ class Callback:
             retry=retry,
             created_at=created_at,
             updated_at=updated_at,
+            kwargs_schema=kwargs_schema,
         )
 
         callback.additional_properties = d
