@@ -103,9 +103,11 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         slots,
     } = batch;
     let mut pause = Duration::from_millis(50);
-    let reschedules_soon = batch
-        .iter()
-        .any(|f| f.status == crate::domain::task::TaskStatus::Scheduled);
+    // A final failure may also have queued an `on_failure` notification, due now.
+    let reschedules_soon = batch.iter().any(|f| {
+        f.status == crate::domain::task::TaskStatus::Scheduled
+            || f.outcome == crate::domain::attempt::RecordedOutcome::Failed
+    });
     loop {
         let finish = finish_attempts(&engine.pool, &engine.config.instance, &batch);
         // Within a deadline: a half-open connection must not hold every result (and, with
@@ -139,7 +141,8 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
     }
     drop(slots);
     if reschedules_soon {
-        // Retries and next recurring slots may be due before the loop's planned wake-up.
+        // Retries, next recurring slots and failure notifications may be due before the
+        // loop's planned wake-up.
         engine.poke.notify_one();
     }
 }

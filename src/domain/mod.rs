@@ -8,6 +8,7 @@ pub(crate) mod attempt_partitions;
 pub(crate) mod callback;
 pub(crate) mod duration;
 pub(crate) mod egress;
+pub(crate) mod failure_policy;
 pub(crate) mod ids;
 pub(crate) mod kwargs;
 pub(crate) mod kwargs_schema;

@@ -25,6 +25,7 @@ mod delivery_hostile;
 mod delivery_schedules;
 mod dry_run;
 mod egress;
+mod failure_notifications;
 mod faults_under_load;
 mod fences;
 mod fuzz_parsers;

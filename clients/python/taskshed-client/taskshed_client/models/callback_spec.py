@@ -39,6 +39,15 @@ class CallbackSpec:
             satisfy when the task is created or its `kwargs` changed (422 naming the path, e.g.
             `tasks[3].kwargs.user_id`). No `$ref` to other documents. Absent or null: none.
             Changing it leaves existing tasks as they are.
+        on_failure (str | Unset): Another registered callback, told with a signed delivery of its own (with its own
+            retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
+            when this callback is disabled (`callback.disabled`). It must exist and must not be
+            this callback (422); while named here it cannot be deleted (409). Notifications
+            never notify in turn. Payloads: `TaskFailedNotice`, `CallbackDisabledNotice`. Example: ops-alerts.
+        disable_after (str | Unset): Disable this callback once every attempt to it has failed for this long: no new
+            attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
+            `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
+            absent: never disabled. Example: PT1H.
     """
 
     url: str
@@ -47,6 +56,8 @@ class CallbackSpec:
     retry: RetrySpec | Unset = UNSET
     secret: str | Unset = UNSET
     kwargs_schema: CallbackSpecKwargsSchemaType0 | None | Unset = UNSET
+    on_failure: str | Unset = UNSET
+    disable_after: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0  # noqa: PLC0415
@@ -73,6 +84,10 @@ class CallbackSpec:
         else:
             kwargs_schema = self.kwargs_schema
 
+        on_failure = self.on_failure
+
+        disable_after = self.disable_after
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -90,6 +105,10 @@ class CallbackSpec:
             field_dict["secret"] = secret
         if kwargs_schema is not UNSET:
             field_dict["kwargs_schema"] = kwargs_schema
+        if on_failure is not UNSET:
+            field_dict["on_failure"] = on_failure
+        if disable_after is not UNSET:
+            field_dict["disable_after"] = disable_after
 
         return field_dict
 
@@ -137,6 +156,10 @@ class CallbackSpec:
 
         kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
 
+        on_failure = d.pop("on_failure", UNSET)
+
+        disable_after = d.pop("disable_after", UNSET)
+
         callback_spec = cls(
             url=url,
             timeout=timeout,
@@ -144,6 +167,8 @@ class CallbackSpec:
             retry=retry,
             secret=secret,
             kwargs_schema=kwargs_schema,
+            on_failure=on_failure,
+            disable_after=disable_after,
         )
 
         return callback_spec
