@@ -625,7 +625,8 @@ async function callbacksView(view) {
   if (stats.error) view.append(errorBox(stats.error, 'Could not load success rates'));
   const rates = new Map((stats.callbacks || []).map((o) => [o.callback, o]));
   const rows = callbacks.map((c) => {
-    const limits = [`${c.max_concurrency} concurrent`];
+    const limits = [];
+    if (c.max_concurrency) limits.push(`${c.max_concurrency} concurrent`);
     if (c.rate_limit) limits.push(`${c.rate_limit.requests} per ${c.rate_limit.per}`);
     if (c.disable_after) limits.push(`disable after failing ${c.disable_after}`);
     const headers = Object.keys(c.headers || {});
@@ -636,7 +637,7 @@ async function callbacksView(view) {
         c.retry ? h('div', {}, `${c.retry.max_attempts} attempts, backoff ${c.retry.initial_backoff} → ${c.retry.max_backoff}`) : null,
         headers.length ? h('div', { class: 'muted' }, `headers: ${headers.join(', ')}`) : null,
         c.on_failure ? h('div', { class: 'muted' }, `on failure: ${c.on_failure}`) : null),
-      h('td', {}, limits.map((l) => h('div', {}, l))),
+      h('td', {}, limits.length ? limits.map((l) => h('div', {}, l)) : '—'),
       h('td', { 'data-col': 'rate' }, stats.error ? '?' : successRate(rates.get(c.name))),
       h('td', { 'data-col': 'state' }, callbackState(c)),
       h('td', { class: 'row-actions' },
