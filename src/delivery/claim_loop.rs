@@ -21,6 +21,11 @@ use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 /// Back-off after a database error in the loop.
 const ERROR_PAUSE: Duration = Duration::from_millis(500);
 
+/// While a claim is capped (a callback at its concurrency limit), how soon to look again
+/// even if no result of ours frees a place: the places may be another instance's, or
+/// come back with an expired lease.
+const CAPPED_RECHECK: Duration = Duration::from_millis(100);
+
 /// What the NOTIFY listener tells the loop.
 enum Hint {
     /// A task is due at this Unix time in microseconds.
@@ -61,9 +66,15 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
         }
         // Plan the next look at the database.
         let poll_at = tokio::time::Instant::now() + engine.config.poll_interval;
-        let wake_at = next_due
+        let mut wake_at = next_due
             .map(|due| instant_for(&engine, due, engine.config.look_ahead / 2))
             .map_or(poll_at, |at| at.min(poll_at));
+        if let Some(hold_end) = engine.flow.next_hold_end() {
+            wake_at = wake_at.min(tokio::time::Instant::from_std(hold_end));
+        }
+        if engine.flow.capped() {
+            wake_at = wake_at.min(tokio::time::Instant::now() + CAPPED_RECHECK);
+        }
         let sleep = tokio::time::sleep_until(wake_at);
         tokio::pin!(sleep);
         loop {
@@ -117,7 +128,7 @@ async fn claim(
     let Some(mut slots) = engine.in_flight.reserve(limit as usize) else {
         return Ok((0, None));
     };
-    let claim = deliveries::claim_due(
+    let mut claim = deliveries::claim_due(
         &engine.claim_pool,
         &engine.config.instance,
         limit,
@@ -127,6 +138,19 @@ async fn claim(
     .await?;
     let received = Instant::now();
     engine.clock.observe(claim.db_now);
+    let held = claim
+        .held
+        .iter()
+        .map(|(name, until)| {
+            (
+                name.clone(),
+                instant_for(engine, *until, Duration::ZERO).into_std(),
+            )
+        })
+        .collect::<Vec<_>>();
+    engine
+        .flow
+        .observe_claim(held, std::mem::take(&mut claim.reduced), claim.capped);
     let count = claim.tasks.len();
     if count == 0 {
         return Ok((0, claim.next_due));

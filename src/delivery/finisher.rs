@@ -135,7 +135,9 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         }
     }
     drop(slots);
-    if reschedules_soon {
+    // A claim that left tasks for want of room under a callback's concurrency limit: the
+    // places these results freed may be what they wait for.
+    if reschedules_soon || engine.flow.capped() {
         // Retries and next recurring slots may be due before the loop's planned wake-up.
         engine.poke.notify_one();
     }

@@ -2,7 +2,8 @@
 //! recording results and retrying. [`engine`] explains how the pieces fit.
 //!
 //! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
-//! [`finisher`], [`housekeeping`]); they share the leaves ([`state`], [`job`],
+//! [`finisher`], [`flow_recorder`], [`housekeeping`]); they share the leaves ([`state`],
+//! [`job`], [`flow_gate`],
 //! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
 //! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
 
@@ -13,6 +14,8 @@ pub(crate) mod db_clock;
 pub(crate) mod dispatch;
 pub(crate) mod engine;
 pub(crate) mod finisher;
+pub(crate) mod flow_gate;
+pub(crate) mod flow_recorder;
 pub(crate) mod housekeeping;
 pub(crate) mod in_flight;
 pub(crate) mod job;

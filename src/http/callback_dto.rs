@@ -10,6 +10,7 @@ use crate::domain::callback::{
     StaticHeaders, DEFAULT_GRACE, DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
+use crate::domain::flow::{check_max_concurrency, FlowLimits, DEFAULT_MAX_CONCURRENCY};
 use crate::domain::ids::Id;
 use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
@@ -74,6 +75,11 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub secret: Option<String>,
+    /// Most attempts in flight to this callback at once, counted over all instances
+    /// together: 1–10,000 (default 100). See "Flow control" in the README.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1, maximum = 10000, example = 100)]
+    pub max_concurrency: Option<i64>,
 }
 
 impl CallbackSpec {
@@ -116,6 +122,10 @@ impl CallbackSpec {
             }
         };
         let retry = read_retry(&mut errors, self.retry.unwrap_or_default());
+        let max_concurrency = match self.max_concurrency {
+            None => Some(DEFAULT_MAX_CONCURRENCY),
+            Some(n) => errors.check("max_concurrency", check_max_concurrency(n)),
+        };
         let secret_given = self.secret.is_some();
         let secret = match &self.secret {
             Some(secret) => errors.check(
@@ -124,8 +134,10 @@ impl CallbackSpec {
             ),
             None => Some(SigningSecret::generate()),
         };
-        match (url, timeout, headers, secret) {
-            (Some(url), Some(timeout), Some(headers), Some(secret)) if errors.list.is_empty() => {
+        match (url, timeout, headers, secret, max_concurrency) {
+            (Some(url), Some(timeout), Some(headers), Some(secret), Some(max_concurrency))
+                if errors.list.is_empty() =>
+            {
                 Ok(Registration {
                     callback: DomainCallback {
                         name,
@@ -135,6 +147,7 @@ impl CallbackSpec {
                         retry,
                         secret,
                         previous_secret: None,
+                        flow: FlowLimits { max_concurrency },
                     },
                     secret_given,
                 })
@@ -268,6 +281,13 @@ pub struct Callback {
     #[schema(value_type = Headers, example = json!({"authorization": "[redacted]"}))]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
+    /// Most attempts in flight to this callback at once, over all instances.
+    #[schema(example = 100)]
+    pub max_concurrency: u32,
+    /// The flow state now (`GET /v1/callbacks/{name}` only; absent in other answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub flow: Option<FlowState>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -292,8 +312,35 @@ impl From<StoredCallback> for Callback {
                 initial_backoff: callback.retry.initial_backoff_iso().to_string(),
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
+            max_concurrency: callback.flow.max_concurrency,
+            flow: None,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
+        }
+    }
+}
+
+/// A callback's flow state, shared by all instances.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowState {
+    /// Attempts claimed for this callback and not yet recorded, over all instances (tasks
+    /// claimed a moment ahead of their instant count from their claim).
+    pub in_flight: i64,
+    /// The concurrency claims use now: `max_concurrency`, or less after the receiver
+    /// showed overload (timeouts, refused connections, 429, 503); it recovers step by step.
+    pub effective_concurrency: u32,
+    /// While set and in the future, no attempt starts for this callback (a 429 or 503
+    /// with `Retry-After`, at most 1 hour).
+    #[schema(format = DateTime)]
+    pub held_until: Option<String>,
+}
+
+impl From<crate::store::flow::FlowRow> for FlowState {
+    fn from(row: crate::store::flow::FlowRow) -> Self {
+        Self {
+            in_flight: row.in_flight,
+            effective_concurrency: row.effective_concurrency,
+            held_until: row.held_until.as_ref().map(format_instant),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use super::notify::{callback_cte, evaluate};
 use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
+use crate::domain::flow::{check_max_concurrency, FlowLimits};
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::sealed::AtRest;
@@ -38,6 +39,7 @@ pub(crate) struct CallbackRow {
     /// Set only while the grace period lasts: the select leaves an expired one out.
     pub previous_secret: Option<String>,
     pub previous_expires_at: Option<DateTime<Utc>>,
+    pub max_concurrency: i32,
 }
 
 /// The previous-secret columns as every read selects them: `null` once the grace period is
@@ -125,6 +127,10 @@ impl CallbackRow {
                 }),
                 _ => None,
             },
+            flow: FlowLimits {
+                max_concurrency: check_max_concurrency(i64::from(self.max_concurrency))
+                    .map_err(|m| format!("max_concurrency {m}"))?,
+            },
         })
     }
 }
@@ -154,7 +160,7 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, created_at, updated_at";
+     initial_backoff_us, max_backoff_us, secret, max_concurrency, created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
@@ -178,13 +184,14 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9)) \
+             initial_backoff_us, max_backoff_us, secret, max_concurrency) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             max_concurrency = excluded.max_concurrency, \
              previous_secret = case when $8 is null then c.previous_secret end, \
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
@@ -203,6 +210,7 @@ pub async fn upsert_callback(
     .bind(callback.retry.max_backoff_iso().as_micros())
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
+    .bind(callback.flow.max_concurrency as i32)
     .fetch_one(pool)
     .await?;
     Ok((upserted.row.into_stored(at_rest)?, upserted.inserted))
@@ -414,6 +422,7 @@ mod tests {
             secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
             previous_secret: None,
             previous_expires_at: None,
+            max_concurrency: 100,
         }
     }
 

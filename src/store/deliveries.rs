@@ -41,6 +41,13 @@ pub struct Claim {
     pub tasks: Vec<ClaimedTask>,
     pub db_now: DateTime<Utc>,
     pub next_due: Option<DateTime<Utc>>,
+    /// Whether some callback's tasks may be left unclaimed for want of room under its
+    /// concurrency limit: a finished attempt should prompt another claim.
+    pub capped: bool,
+    /// Callbacks held by a `Retry-After`, with the end of the hold.
+    pub held: Vec<(String, DateTime<Utc>)>,
+    /// Callbacks whose effective concurrency is below their maximum.
+    pub reduced: Vec<String>,
 }
 
 /// A claim row: the task's columns are nullable because an outer join always yields one
@@ -49,6 +56,7 @@ pub struct Claim {
 struct ClaimRow {
     db_now: DateTime<Utc>,
     next_due: Option<DateTime<Utc>>,
+    filled: bool,
     task_id: Option<String>,
     callback: Option<String>,
     run_at: Option<DateTime<Utc>>,
@@ -81,8 +89,14 @@ impl ClaimRow {
 }
 
 /// Claims up to `limit` unpaused scheduled tasks due within `look_ahead_us`, earliest
-/// first, skipping rows other instances hold. Each gets `status = 'running'`, a new fence
-/// and a lease of look-ahead + its callback's timeout + `lease_margin_us`.
+/// first, each callback's tasks only up to its room under its concurrency limit over all
+/// instances (see [`super::flow`] for why the bound holds). Each gets `status =
+/// 'running'`, a new fence and a lease of look-ahead + its callback's timeout +
+/// `lease_margin_us`.
+///
+/// One transaction of two statements: [`super::flow::lock_claimable`] locks the `callbacks`
+/// rows of the callbacks with due tasks and room; the claim then counts each one's tasks in
+/// flight in a fresh snapshot and takes at most the rest of its limit.
 ///
 /// The update finds the claimed rows by primary key (`= any(array(…))`), not by a join:
 /// with `limit $2` unknown, PostgreSQL's generic plan guesses 10% of the table and
@@ -95,46 +109,70 @@ pub async fn claim_due(
     look_ahead_us: i64,
     lease_margin_us: i64,
 ) -> Result<Claim, sqlx::Error> {
-    let rows: Vec<ClaimRow> = sqlx::query_as(
-        "with due as ( \
-           select task_id from tasks \
-           where status = 'scheduled' and not paused \
-             and due_at <= now() + $3::int8 * interval '1 microsecond' \
-           order by due_at limit $2 \
-           for update skip locked \
-         ), claimed as ( \
-           update tasks t set status = 'running', claimed_by = $1, fence = taskshed_new_fence(), \
-             lease_until = now() + ($3 + $4::int8 + coalesce( \
-               (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
-               * interval '1 microsecond' \
-           where t.task_id = any(array(select task_id from due)) \
-           returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
-             t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, t.occurrence, \
-             t.fence \
-         ), horizon as ( \
-           select (select min(due_at) from tasks \
-              where status = 'scheduled' and not paused \
-                and due_at > now() + $3::int8 * interval '1 microsecond') as next_due \
-         ) \
-         select claimed.*, clock_timestamp() as db_now, horizon.next_due \
-         from horizon left join claimed on true \
-         order by claimed.due_at",
-    )
-    .bind(instance)
-    .bind(limit)
-    .bind(look_ahead_us)
-    .bind(lease_margin_us)
-    .fetch_all(pool)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "with room as ( \
+               select c.name, {limit} - {in_flight} as room \
+               from callbacks c left join callback_flow f on f.name = c.name \
+               where c.name = any($5) and (f.held_until is null or f.held_until <= now()) \
+             ), due as ( \
+               select d.task_id, d.callback from room cross join lateral ( \
+                 select t.task_id, t.callback, t.due_at from tasks t \
+                 where t.status = 'scheduled' and not t.paused and t.callback = room.name \
+                   and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
+                 order by t.due_at limit greatest(room.room, 0) \
+               ) d \
+               order by d.due_at limit $2 \
+             ), claimed as ( \
+               update tasks t set status = 'running', claimed_by = $1, \
+                 fence = taskshed_new_fence(), \
+                 lease_until = now() + ($3 + $4::int8 + coalesce( \
+                   (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
+                   * interval '1 microsecond' \
+               where t.task_id = any(array(select task_id from due)) \
+                 and t.status = 'scheduled' and not t.paused \
+               returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
+                 t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
+                 t.occurrence, t.fence \
+             ), horizon as ( \
+               select (select min(due_at) from tasks \
+                  where status = 'scheduled' and not paused \
+                    and due_at > now() + $3::int8 * interval '1 microsecond') as next_due, \
+                 exists (select 1 from room \
+                   where room.room <= (select count(*) from due where due.callback = room.name)) \
+                   as filled \
+             ) \
+             select claimed.*, clock_timestamp() as db_now, horizon.next_due, horizon.filled \
+             from horizon left join claimed on true \
+             order by claimed.due_at",
+            limit = super::flow::LIMIT_SQL,
+            in_flight = super::flow::in_flight_sql("c.name"),
+        )
+    });
+    let mut tx = pool.begin().await?;
+    let claimable = super::flow::lock_claimable(&mut tx, limit, look_ahead_us).await?;
+    let rows: Vec<ClaimRow> = sqlx::query_as(SQL.as_str())
+        .bind(instance)
+        .bind(limit)
+        .bind(look_ahead_us)
+        .bind(lease_margin_us)
+        .bind(&claimable.names)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
     // The latest reading: taken as the last claimed row was produced, so timers started
     // when the answer arrives lose only the transfer, not the statement's run time.
     let db_now = rows.iter().map(|r| r.db_now).max().unwrap_or_else(Utc::now);
     let next_due = rows.first().and_then(|r| r.next_due);
+    let filled = rows.first().is_some_and(|r| r.filled);
     let tasks = rows.into_iter().filter_map(ClaimRow::into_task).collect();
     Ok(Claim {
         tasks,
         db_now,
         next_due,
+        capped: claimable.capped || filled,
+        held: claimable.held,
+        reduced: claimable.reduced,
     })
 }
 
@@ -148,7 +186,7 @@ pub async fn callback_targets(
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
     let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret, {PREVIOUS_SECRET_COLUMNS} \
+           max_backoff_us, secret, max_concurrency, {PREVIOUS_SECRET_COLUMNS} \
          from callbacks where name = any($1)",
     ))
     .bind(names)

@@ -19,6 +19,7 @@ mod delivery_cluster;
 mod delivery_faults;
 mod delivery_hostile;
 mod fences;
+mod flow_control;
 mod fuzz_parsers;
 mod openapi;
 mod secret_rotation;

