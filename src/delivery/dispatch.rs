@@ -147,6 +147,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 duration: Duration::ZERO,
                 response_prefix: None,
                 retry_after: None,
+                stop: false,
             };
             (outcome, Decision::Failed { exhausted: false })
         }
@@ -171,6 +172,12 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
         decision,
         engine.clock.now(),
     );
+    let finished = if outcome.stop {
+        tracing::info!(attempt, "the receiver asked to stop; the task ends");
+        super::steering::end_task(finished, task)
+    } else {
+        finished
+    };
     engine.metrics.in_flight_add(-1);
     let outcome_metric = match finished.outcome {
         RecordedOutcome::Succeeded => DeliveryOutcome::Succeeded,

@@ -6,7 +6,9 @@
 //! full callback. This copy exists for what happens between claims without a database
 //! round trip: a claimed task whose callback became held is not sent (the dispatcher asks
 //! [`FlowGate::held`]); the finisher prompts another claim when places free up only if a
-//! claim was capped; the recorder writes successes only for callbacks that are recovering.
+//! claim was capped; the recorder writes successes only for callbacks that are recovering
+//! (learnt from claims and from its own cuts, forgotten when its write finds them back at
+//! their maximum).
 //! A leaf of `delivery/`.
 
 use std::collections::{HashMap, HashSet};
@@ -54,7 +56,13 @@ impl FlowGate {
         for (callback, until) in held {
             self.hold(&callback, until);
         }
-        *self.reduced.lock().unwrap_or_else(|e| e.into_inner()) = reduced.into_iter().collect();
+        // Only added here: a claim's snapshot may predate a cut this instance just made,
+        // so it cannot say a callback recovered; the recorder's own write does
+        // ([`Self::recovered`]).
+        self.reduced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(reduced);
         self.capped.store(capped, Ordering::Relaxed);
     }
 
@@ -64,6 +72,14 @@ impl FlowGate {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(callback.to_owned());
+    }
+
+    /// `callback` is back at its maximum (the recorder's write says so).
+    pub fn recovered(&self, callback: &str) {
+        self.reduced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(callback);
     }
 
     pub fn is_reduced(&self, callback: &str) -> bool {
@@ -115,12 +131,15 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_replaces_what_is_recovering() {
+    fn recovering_ends_only_when_the_recorder_says_so() {
         let gate = FlowGate::default();
         gate.reduce("a");
+        // A claim that does not list "a" may have read before the cut was written.
         gate.observe_claim([], vec!["b".into()], true);
-        assert!(!gate.is_reduced("a"));
+        assert!(gate.is_reduced("a"));
         assert!(gate.is_reduced("b"));
         assert!(gate.capped());
+        gate.recovered("a");
+        assert!(!gate.is_reduced("a"));
     }
 }

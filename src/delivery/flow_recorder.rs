@@ -41,12 +41,21 @@ pub async fn run(
         }
         let reports = fold(&engine, batch);
         if !reports.is_empty() {
-            if let Err(error) = record(&engine.pool, &reports).await {
-                // Flow state is advice: a lost report makes the next cut or recovery one
-                // batch later, it never lets the concurrency bound be exceeded.
-                tracing::warn!(%error, "could not record flow state");
-                if !stopping {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+            match record(&engine.pool, &reports).await {
+                Ok(still_reduced) => {
+                    for report in &reports {
+                        if !still_reduced.contains(&report.callback) {
+                            engine.flow.recovered(&report.callback);
+                        }
+                    }
+                }
+                Err(error) => {
+                    // Flow state is advice: a lost report makes the next cut or recovery one
+                    // batch later, it never lets the concurrency bound be exceeded.
+                    tracing::warn!(%error, "could not record flow state");
+                    if !stopping {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                 }
             }
         }

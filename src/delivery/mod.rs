@@ -5,7 +5,7 @@
 //! [`finisher`], [`flow_recorder`], [`housekeeping`]); they share the leaves ([`state`],
 //! [`job`], [`flow_gate`],
 //! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
-//! [`sender`], [`settle`], [`signing`]) and never import the engine or each other.
+//! [`sender`], [`settle`], [`steering`], [`signing`]) and never import the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
@@ -23,6 +23,7 @@ pub(crate) mod sender;
 pub(crate) mod settle;
 pub(crate) mod signing;
 pub(crate) mod state;
+pub(crate) mod steering;
 pub(crate) mod timer;
 pub(crate) mod unsent_claims;
 

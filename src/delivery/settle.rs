@@ -142,6 +142,7 @@ mod tests {
             duration: Duration::from_millis(3),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 

@@ -126,6 +126,7 @@ mod tests {
             duration: Duration::ZERO,
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 

@@ -249,6 +249,7 @@ mod tests {
             duration: Duration::from_millis(5),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 
@@ -259,6 +260,7 @@ mod tests {
             duration: Duration::from_millis(5),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 

@@ -164,10 +164,11 @@ pub struct FlowReport {
 
 /// Applies one finished batch's reports: the adaptive rule (`domain::flow::adapt`, in
 /// SQL so that concurrent instances compose) and holds (a hold only ever extends).
-/// Rows already at their maximum with nothing to cut or hold are not written.
-pub async fn record(pool: &PgPool, reports: &[FlowReport]) -> Result<(), sqlx::Error> {
+/// Rows already at their maximum with nothing to cut or hold are not written. Returns
+/// the reported callbacks still below their maximum afterwards.
+pub async fn record(pool: &PgPool, reports: &[FlowReport]) -> Result<Vec<String>, sqlx::Error> {
     if reports.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let names: Vec<&str> = reports.iter().map(|r| r.callback.as_str()).collect();
     let overloaded: Vec<i32> = reports.iter().map(|r| r.overloaded).collect();
@@ -183,7 +184,7 @@ pub async fn record(pool: &PgPool, reports: &[FlowReport]) -> Result<(), sqlx::E
     .bind(&names)
     .execute(pool)
     .await?;
-    sqlx::query(
+    sqlx::query_scalar(
         "update callback_flow f set \
            effective_concurrency = case when i.overloaded > 0 \
              then greatest(1, greatest(1, least(c.max_concurrency, f.effective_concurrency)) * 0.5) \
@@ -196,15 +197,16 @@ pub async fn record(pool: &PgPool, reports: &[FlowReport]) -> Result<(), sqlx::E
          from unnest($1::text[], $2::int4[], $3::int4[], $4::int8[]) \
            as i(name, overloaded, served, hold_us), callbacks c \
          where f.name = i.name and c.name = i.name \
-           and (i.overloaded > 0 or i.hold_us > 0 or f.effective_concurrency < c.max_concurrency)",
+           and (i.overloaded > 0 or i.hold_us > 0 or f.effective_concurrency < c.max_concurrency) \
+         returning case when f.effective_concurrency < c.max_concurrency then f.name end",
     )
     .bind(names)
     .bind(overloaded)
     .bind(served)
     .bind(hold_us)
-    .execute(pool)
-    .await?;
-    Ok(())
+    .fetch_all(pool)
+    .await
+    .map(|names: Vec<Option<String>>| names.into_iter().flatten().collect())
 }
 
 /// A callback's flow state, as `GET /v1/callbacks/{name}` shows it.

@@ -276,15 +276,28 @@ async fn timeouts_cut_the_effective_concurrency() {
     let shown: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(shown < 8.0, "{line}");
 
-    // Recovery: the receiver answers at once now; successes raise it step by step.
+    // Recovery: the receiver answers at once now, and more tasks come; successes raise the
+    // effective concurrency step by step from the lowest value it was cut to.
     receiver.set_default(Answer::status(200));
+    let (_, now) = at(0);
+    server
+        .api
+        .create_tasks(
+            (0..60)
+                .map(|i| json!({"callback": "sluggish", "task_id": format!("more-{i}"), "run_at": now}))
+                .collect(),
+            100,
+        )
+        .await;
+    let mut lowest = effective;
     let deadline = tokio::time::Instant::now() + LONG;
     loop {
         let callback = server.api.get("/v1/callbacks/sluggish").await;
         let now_effective = callback.body["flow"]["effective_concurrency"]
             .as_u64()
             .unwrap();
-        if now_effective > effective {
+        lowest = lowest.min(now_effective);
+        if now_effective > lowest {
             break;
         }
         assert!(
@@ -293,4 +306,114 @@ async fn timeouts_cut_the_effective_concurrency() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taskshed_stop_ends_the_task() {
+    let database_url = fresh_database().await;
+    let server = Server::start(&database_url, "A", &[]).await;
+    let receiver = Receiver::start().await;
+    server
+        .api
+        .callback("steered", &receiver.url("/hook"), json!({}))
+        .await;
+    // A recurring task: the second answer (a 2xx) says stop.
+    receiver.script(
+        "/hook",
+        [
+            Answer::status(200),
+            Answer::status(200).header("taskshed-stop", "true"),
+        ],
+    );
+    let (_, now) = at(0);
+    server
+        .api
+        .create_task(
+            json!({"callback": "steered", "task_id": "every", "run_at": now,
+            "run_type": "recurring", "interval": "PT0.5S"}),
+        )
+        .await;
+    let task = server
+        .api
+        .wait_for_task("every", LONG, |t| t["status"] == "succeeded")
+        .await;
+    assert_eq!(task["runs"], 2, "{task}");
+    // No third occurrence: its slot (0.5 s later) passes with nothing sent.
+    let more = receiver
+        .wait_until(Duration::from_millis(1500), |r| r.len() > 2)
+        .await;
+    assert!(!more, "delivered after stop: {}", receiver.count());
+
+    // A `once` task answered 503 (retryable) with stop: failed after one attempt.
+    receiver.script(
+        "/hook",
+        [Answer::status(503).header("taskshed-stop", "true")],
+    );
+    server
+        .api
+        .create_task(json!({"callback": "steered", "task_id": "once", "run_at": now}))
+        .await;
+    let task = server
+        .api
+        .wait_for_task("once", LONG, |t| t["status"] == "failed")
+        .await;
+    assert_eq!(task["attempts"], 1, "no retry: {task}");
+    let attempts = server.api.attempts("once").await;
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["outcome"], "failed", "{attempts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_callback_does_not_delay_a_fast_one() {
+    const SLOW: usize = 150;
+    const FAST: usize = 20;
+    let database_url = fresh_database().await;
+    let server = Server::start(&database_url, "A", &[]).await;
+    // 5 s per request: with the default max_concurrency (100), 100 are in flight for 5 s
+    // and 50 more wait for a place, due and unclaimed, the whole time.
+    let probe = ConcurrencyProbe::start(Duration::from_secs(5)).await;
+    let receiver = Receiver::start().await;
+    server
+        .api
+        .callback("slow", &probe.url("/slow"), json!({}))
+        .await;
+    server
+        .api
+        .callback("fast", &receiver.url("/fast"), json!({}))
+        .await;
+    let (_, now) = at(0);
+    server
+        .api
+        .create_tasks(tasks("slow", SLOW, |_| now.clone()), 1000)
+        .await;
+    assert!(
+        probe.wait_for(100, LONG).await,
+        "the slow callback is saturated"
+    );
+    let (start, _) = at(500);
+    let run_at = |i: usize| {
+        let t = start + chrono::TimeDelta::milliseconds(100 * i as i64);
+        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    server
+        .api
+        .create_tasks(tasks("fast", FAST, run_at), 100)
+        .await;
+
+    let received = receiver.wait_for(FAST, LONG).await;
+    assert!(
+        probe.count() < SLOW,
+        "the slow callback still had a backlog while the fast one ran"
+    );
+    let lateness: Vec<i64> = received
+        .iter()
+        .map(|r| (r.at - r.scheduled_at()).num_milliseconds())
+        .collect();
+    let worst = *lateness.iter().max().unwrap();
+    eprintln!("fast callback lateness beside a saturated slow one (ms): {lateness:?}");
+    assert!(lateness.iter().all(|ms| *ms >= 0), "early: {lateness:?}");
+    // Waiting behind the slow callback would cost seconds; on time is a few milliseconds
+    // (the bound leaves room for a loaded test machine).
+    assert!(worst < 250, "fast tasks were delayed: {lateness:?}");
+    assert_eq!(probe.max_in_flight(), 100, "the slow callback's bound held");
 }
