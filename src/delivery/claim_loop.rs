@@ -187,7 +187,7 @@ async fn claim(
     let anchor = engine.clock.anchor_for_claim(received, claim.db_now);
     let now = Instant::now();
     for task in claim.tasks {
-        let fire_at = anchor.local_instant(task.due_at);
+        let fire_at = anchor.local_instant(task.fire_at);
         let job = Job {
             task: Arc::new(task),
         };

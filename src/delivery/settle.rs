@@ -125,6 +125,7 @@ mod tests {
             callback: "cb".into(),
             run_at: at("2025-01-01T00:00:00Z"),
             due_at: at("2025-01-01T00:00:00Z"),
+            fire_at: at("2025-01-01T00:00:00Z"),
             interval_us,
             kwargs: "{}".into(),
             group_id: None,

@@ -40,6 +40,7 @@ mod tests {
             callback: "c".into(),
             run_at: at,
             due_at: at,
+            fire_at: at,
             interval_us,
             kwargs: "{}".into(),
             group_id: None,

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use super::attempt::{AttemptError, AttemptOutcome};
+use super::duration::IsoDuration;
 
 /// Default `max_concurrency`: attempts in flight to one callback over all instances.
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 100;
@@ -32,13 +33,77 @@ pub fn check_max_concurrency(n: i64) -> Result<u32, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowLimits {
     pub max_concurrency: u32,
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for FlowLimits {
     fn default() -> Self {
         Self {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            rate_limit: None,
         }
+    }
+}
+
+/// Most attempt starts per period, over all instances: `requests` per `per`.
+///
+/// Enforced as a slot schedule (`store::deliveries::claim_due`): starts are spaced at
+/// least [`RateLimit::spacing_us`] apart, so any window of length `per` holds at most
+/// `requests` of them, and a burst is spread evenly rather than sent at the start of each
+/// period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub per: IsoDuration,
+}
+
+/// Starts are spaced this much (in percent) wider than `per / requests`: instances map the
+/// database clock onto their own with an error of a few milliseconds, and requests take
+/// varying time to reach the receiver, so exactly even spacing could show the receiver
+/// `requests + 1` arrivals within one period. 2% of the period is the slack for that.
+pub const RATE_GUARD_PERCENT: i64 = 2;
+
+/// Bounds of a rate limit: at most this many requests per period…
+pub const MAX_RATE_REQUESTS: u32 = 100_000;
+/// …and a period of at most a day.
+pub const MAX_RATE_PERIOD: IsoDuration = IsoDuration::from_secs(24 * 3600);
+
+impl RateLimit {
+    /// Checks the bounds; each message names its field (`requests` or `per`).
+    pub fn new(requests: i64, per: IsoDuration) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let requests = match u32::try_from(requests) {
+            Ok(n) if (1..=MAX_RATE_REQUESTS).contains(&n) => n,
+            _ => {
+                errors.push(("requests", format!("must be from 1 to {MAX_RATE_REQUESTS}")));
+                1
+            }
+        };
+        if per.as_micros() <= 0 || per > MAX_RATE_PERIOD {
+            errors.push((
+                "per",
+                format!("must be greater than zero and at most {MAX_RATE_PERIOD}"),
+            ));
+        } else if per.as_micros() < i64::from(requests) {
+            errors.push((
+                "per",
+                "leaves less than a microsecond per request".to_owned(),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Self { requests, per })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The least time between two starts: `per / requests` plus [`RATE_GUARD_PERCENT`],
+    /// rounded up to a microsecond. `store::deliveries::claim_due` computes the same in SQL.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn spacing_us(&self) -> i64 {
+        let scaled = i128::from(self.per.as_micros()) * i128::from(100 + RATE_GUARD_PERCENT);
+        let divisor = i128::from(self.requests) * 100;
+        ((scaled + divisor - 1) / divisor) as i64
     }
 }
 
@@ -198,6 +263,20 @@ mod tests {
         assert_eq!(usable(37.9, 100), 37);
         assert_eq!(usable(1e9, 100), 100);
         assert_eq!(usable(0.2, 100), 1);
+    }
+
+    #[test]
+    fn rate_limits_are_checked_and_spaced() {
+        let five = RateLimit::new(5, IsoDuration::from_secs(1)).unwrap();
+        assert_eq!(five.spacing_us(), 204_000, "a fifth of a second, plus 2%");
+        let three = RateLimit::new(3, IsoDuration::from_secs(1)).unwrap();
+        assert_eq!(three.spacing_us(), 340_000);
+        let seven = RateLimit::new(7, IsoDuration::from_micros(1_000_001)).unwrap();
+        assert_eq!(seven.spacing_us(), 145_715, "rounded up, never faster");
+        assert!(RateLimit::new(0, IsoDuration::from_secs(1)).is_err());
+        assert!(RateLimit::new(5, IsoDuration::from_micros(0)).is_err());
+        assert!(RateLimit::new(5, IsoDuration::from_secs(2 * 24 * 3600)).is_err());
+        assert!(RateLimit::new(100_000, IsoDuration::from_micros(10)).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::domain::callback::{
     StaticHeaders, DEFAULT_GRACE, DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
-use crate::domain::flow::{check_max_concurrency, FlowLimits, DEFAULT_MAX_CONCURRENCY};
+use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit, DEFAULT_MAX_CONCURRENCY};
 use crate::domain::ids::Id;
 use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
@@ -80,6 +80,24 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(nullable = false, minimum = 1, maximum = 10000, example = 100)]
     pub max_concurrency: Option<i64>,
+    /// Most attempts started per period, counted over all instances (none by default);
+    /// `null` removes it.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+}
+
+/// A rate limit: at most `requests` attempt starts per `per`, over all instances. Starts
+/// are spaced evenly, at least `per / requests` apart.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"requests": 50, "per": "PT1S"}))]
+pub struct RateLimitSpec {
+    /// 1–100,000.
+    #[schema(minimum = 1, maximum = 100000)]
+    pub requests: i64,
+    /// The period, more than zero and at most `P1D`.
+    #[schema(format = Duration, example = "PT1S")]
+    pub per: String,
 }
 
 impl CallbackSpec {
@@ -126,6 +144,20 @@ impl CallbackSpec {
             None => Some(DEFAULT_MAX_CONCURRENCY),
             Some(n) => errors.check("max_concurrency", check_max_concurrency(n)),
         };
+        let rate_limit = match &self.rate_limit {
+            None => None,
+            Some(spec) => errors
+                .check("rate_limit.per", IsoDuration::parse(&spec.per))
+                .and_then(|per| match RateLimit::new(spec.requests, per) {
+                    Ok(limit) => Some(limit),
+                    Err(problems) => {
+                        for (field, why) in problems {
+                            errors.push(&format!("rate_limit.{field}"), why);
+                        }
+                        None
+                    }
+                }),
+        };
         let secret_given = self.secret.is_some();
         let secret = match &self.secret {
             Some(secret) => errors.check(
@@ -147,7 +179,10 @@ impl CallbackSpec {
                         retry,
                         secret,
                         previous_secret: None,
-                        flow: FlowLimits { max_concurrency },
+                        flow: FlowLimits {
+                            max_concurrency,
+                            rate_limit,
+                        },
                     },
                     secret_given,
                 })
@@ -284,6 +319,8 @@ pub struct Callback {
     /// Most attempts in flight to this callback at once, over all instances.
     #[schema(example = 100)]
     pub max_concurrency: u32,
+    /// Most attempt starts per period over all instances; `null` when unlimited.
+    pub rate_limit: Option<RateLimitSpec>,
     /// The flow state now (`GET /v1/callbacks/{name}` only; absent in other answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -313,6 +350,10 @@ impl From<StoredCallback> for Callback {
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
             max_concurrency: callback.flow.max_concurrency,
+            rate_limit: callback.flow.rate_limit.map(|limit| RateLimitSpec {
+                requests: i64::from(limit.requests),
+                per: limit.per.to_string(),
+            }),
             flow: None,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),

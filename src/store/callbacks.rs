@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::notify::{callback_cte, evaluate};
 use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
-use crate::domain::flow::{check_max_concurrency, FlowLimits};
+use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit};
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::sealed::AtRest;
@@ -40,6 +40,8 @@ pub(crate) struct CallbackRow {
     pub previous_secret: Option<String>,
     pub previous_expires_at: Option<DateTime<Utc>>,
     pub max_concurrency: i32,
+    pub rate_requests: Option<i32>,
+    pub rate_per_us: Option<i64>,
 }
 
 /// The previous-secret columns as every read selects them: `null` once the grace period is
@@ -130,6 +132,13 @@ impl CallbackRow {
             flow: FlowLimits {
                 max_concurrency: check_max_concurrency(i64::from(self.max_concurrency))
                     .map_err(|m| format!("max_concurrency {m}"))?,
+                rate_limit: match (self.rate_requests, self.rate_per_us) {
+                    (Some(requests), Some(per_us)) => Some(
+                        RateLimit::new(i64::from(requests), IsoDuration::from_micros(per_us))
+                            .map_err(|_| "rate_limit is out of bounds".to_owned())?,
+                    ),
+                    _ => None,
+                },
             },
         })
     }
@@ -160,7 +169,8 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, max_concurrency, created_at, updated_at";
+     initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, created_at, \
+     updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
@@ -184,14 +194,16 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret, max_concurrency) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10) \
+             initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, \
+             rate_per_us) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10, $11, $12) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
              max_concurrency = excluded.max_concurrency, \
+             rate_requests = excluded.rate_requests, rate_per_us = excluded.rate_per_us, \
              previous_secret = case when $8 is null then c.previous_secret end, \
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
@@ -211,6 +223,8 @@ pub async fn upsert_callback(
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
     .bind(callback.flow.max_concurrency as i32)
+    .bind(callback.flow.rate_limit.map(|r| r.requests as i32))
+    .bind(callback.flow.rate_limit.map(|r| r.per.as_micros()))
     .fetch_one(pool)
     .await?;
     Ok((upserted.row.into_stored(at_rest)?, upserted.inserted))
@@ -423,6 +437,8 @@ mod tests {
             previous_secret: None,
             previous_expires_at: None,
             max_concurrency: 100,
+            rate_requests: None,
+            rate_per_us: None,
         }
     }
 

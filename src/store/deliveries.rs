@@ -26,6 +26,9 @@ pub struct ClaimedTask {
     pub callback: String,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// When its attempt may start: `due_at`, or later when the callback's rate limit
+    /// gave it a later slot.
+    pub fire_at: DateTime<Utc>,
     pub interval_us: Option<i64>,
     pub kwargs: String,
     pub group_id: Option<String>,
@@ -61,6 +64,7 @@ struct ClaimRow {
     callback: Option<String>,
     run_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
+    fire_at: Option<DateTime<Utc>>,
     interval_us: Option<i64>,
     kwargs: Option<String>,
     group_id: Option<String>,
@@ -77,6 +81,7 @@ impl ClaimRow {
             callback: self.callback?,
             run_at: self.run_at?,
             due_at: self.due_at?,
+            fire_at: self.fire_at?,
             interval_us: self.interval_us,
             kwargs: self.kwargs?,
             group_id: self.group_id,
@@ -93,6 +98,14 @@ impl ClaimRow {
 /// instances (see [`super::flow`] for why the bound holds). Each gets `status =
 /// 'running'`, a new fence and a lease of look-ahead + its callback's timeout +
 /// `lease_margin_us`.
+///
+/// A callback with a `rate_limit` gets a slot schedule: its k-th task in due order starts
+/// at `max(due, previous start + spacing)` (`domain::flow::RateLimit::spacing_us`), only
+/// tasks whose start falls within the look-ahead are claimed, and `callback_flow.next_start`
+/// keeps where the schedule goes on (under the same row lock, so instances share one
+/// schedule). A schedule that was idle starts half a look-ahead ahead: its first start is
+/// then fired by the timer at its slot, like every later one, rather than whenever the
+/// claim's answer arrives, which could put it closer than a spacing to the next.
 ///
 /// One transaction of two statements: [`super::flow::lock_claimable`] locks the `callbacks`
 /// rows of the callbacks with due tasks and room; the claim then counts each one's tasks in
@@ -112,17 +125,40 @@ pub async fn claim_due(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "with room as ( \
-               select c.name, {limit} - {in_flight} as room \
+               select c.name, {limit} - {in_flight} as room, \
+                 ceil(c.rate_per_us * {guard}::numeric / (c.rate_requests * 100))::int8 \
+                   as spacing_us, \
+                 greatest(f.next_start, now() + $3::int8 / 2 * interval '1 microsecond') \
+                   as first_slot \
                from callbacks c left join callback_flow f on f.name = c.name \
                where c.name = any($5) and (f.held_until is null or f.held_until <= now()) \
-             ), due as ( \
-               select d.task_id, d.callback from room cross join lateral ( \
+             ), picked as ( \
+               select d.task_id, d.callback, d.due_at, room.spacing_us, room.first_slot, \
+                 row_number() over (partition by d.callback order by d.due_at) - 1 as k \
+               from room cross join lateral ( \
                  select t.task_id, t.callback, t.due_at from tasks t \
                  where t.status = 'scheduled' and not t.paused and t.callback = room.name \
                    and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
                  order by t.due_at limit greatest(room.room, 0) \
                ) d \
-               order by d.due_at limit $2 \
+             ), timed as ( \
+               select p.task_id, p.callback, case when p.spacing_us is null then p.due_at \
+                 else greatest( \
+                   p.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
+                   max(p.due_at - p.k * p.spacing_us * interval '1 microsecond') \
+                     over (partition by p.callback order by p.k) \
+                     + p.k * p.spacing_us * interval '1 microsecond') end as fire_at \
+               from picked p \
+             ), due as ( \
+               select task_id, callback, fire_at from timed \
+               where fire_at <= now() + $3::int8 * interval '1 microsecond' \
+               order by fire_at limit $2 \
+             ), paced as ( \
+               insert into callback_flow as f (name, next_start) \
+               select d.callback, max(d.fire_at) + r.spacing_us * interval '1 microsecond' \
+               from due d join room r on r.name = d.callback \
+               where r.spacing_us is not null group by d.callback, r.spacing_us \
+               on conflict (name) do update set next_start = excluded.next_start \
              ), claimed as ( \
                update tasks t set status = 'running', claimed_by = $1, \
                  fence = taskshed_new_fence(), \
@@ -140,12 +176,16 @@ pub async fn claim_due(
                     and due_at > now() + $3::int8 * interval '1 microsecond') as next_due, \
                  exists (select 1 from room \
                    where room.room <= (select count(*) from due where due.callback = room.name)) \
+                   or exists (select 1 from timed \
+                     where fire_at > now() + $3::int8 * interval '1 microsecond') \
                    as filled \
              ) \
-             select claimed.*, clock_timestamp() as db_now, horizon.next_due, horizon.filled \
-             from horizon left join claimed on true \
-             order by claimed.due_at",
+             select claimed.*, due.fire_at, clock_timestamp() as db_now, horizon.next_due, \
+               horizon.filled \
+             from horizon left join (claimed join due using (task_id)) on true \
+             order by due.fire_at",
             limit = super::flow::LIMIT_SQL,
+            guard = 100 + crate::domain::flow::RATE_GUARD_PERCENT,
             in_flight = super::flow::in_flight_sql("c.name"),
         )
     });
@@ -186,7 +226,8 @@ pub async fn callback_targets(
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
     let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret, max_concurrency, {PREVIOUS_SECRET_COLUMNS} \
+           max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, \
+           {PREVIOUS_SECRET_COLUMNS} \
          from callbacks where name = any($1)",
     ))
     .bind(names)

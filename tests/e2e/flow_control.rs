@@ -417,3 +417,64 @@ async fn a_slow_callback_does_not_delay_a_fast_one() {
     assert!(worst < 250, "fast tasks were delayed: {lateness:?}");
     assert_eq!(probe.max_in_flight(), 100, "the slow callback's bound held");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_holds_over_two_instances() {
+    const TASKS: usize = 16;
+    let database_url = fresh_database().await;
+    let (a, b) = tokio::join!(
+        Server::start(&database_url, "A", &[]),
+        Server::start(&database_url, "B", &[])
+    );
+    let probe = ConcurrencyProbe::start(Duration::from_millis(10)).await;
+    let registered = a
+        .api
+        .callback(
+            "paced",
+            &probe.url("/hook"),
+            json!({"rate_limit": {"requests": 5, "per": "PT1S"}}),
+        )
+        .await;
+    assert_eq!(
+        registered["rate_limit"],
+        json!({"requests": 5, "per": "PT1S"})
+    );
+    let (_, now) = at(0);
+    a.api
+        .create_tasks(tasks("paced", TASKS, |_| now.clone()), 100)
+        .await;
+
+    assert!(probe.wait_for(TASKS, LONG).await, "all delivered");
+    let requests = probe.requests();
+    assert_each_once(requests.iter().filter_map(|r| r.task_id.as_deref()), TASKS);
+    let busiest = probe.max_starts_within(Duration::from_secs(1));
+    assert!(
+        busiest <= 5,
+        "{busiest} starts within one second; starts (ms after the first): {:?}",
+        {
+            let first = requests.iter().map(|r| r.started).min().unwrap();
+            requests
+                .iter()
+                .map(|r| (r.started - first).as_millis())
+                .collect::<Vec<_>>()
+        }
+    );
+    // Paced, not starved: 16 starts at 5 per second take about three seconds.
+    let first = requests.iter().map(|r| r.started).min().unwrap();
+    let last = requests.iter().map(|r| r.started).max().unwrap();
+    assert!(
+        (Duration::from_millis(2900)..Duration::from_secs(10)).contains(&(last - first)),
+        "{:?} from first to last start",
+        last - first
+    );
+    // Both instances sent some: the limit is over all of them.
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
+    wait_for_count(
+        &pool,
+        "select count(*) from tasks where status = 'succeeded'",
+        TASKS as i64,
+        LONG,
+    )
+    .await;
+    drop((a, b));
+}

@@ -19,12 +19,14 @@ from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
 from .field_error import FieldError
+from .flow_state import FlowState
 from .headers import Headers
 from .health import Health
 from .key_page import KeyPage
 from .kwargs import Kwargs
 from .patch_task_request import PatchTaskRequest
 from .problem import Problem
+from .rate_limit_spec import RateLimitSpec
 from .registered_callback import RegisteredCallback
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
@@ -58,12 +60,14 @@ __all__ = (
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",
     "FieldError",
+    "FlowState",
     "Headers",
     "Health",
     "KeyPage",
     "Kwargs",
     "PatchTaskRequest",
     "Problem",
+    "RateLimitSpec",
     "RegisteredCallback",
     "RetryPolicy",
     "RetrySpec",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -9,6 +9,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.headers import Headers
+    from ..models.rate_limit_spec import RateLimitSpec
     from ..models.retry_spec import RetrySpec
 
 
@@ -33,6 +34,9 @@ class CallbackSpec:
         retry (RetrySpec | Unset): How failed deliveries are retried. Every field is optional.
         secret (str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
             absent; an existing callback re-registered without one keeps its secret.
+        max_concurrency (int | Unset): Most attempts in flight to this callback at once, counted over all instances
+            together: 1–10,000 (default 100). See "Flow control" in the README. Example: 100.
+        rate_limit (None | RateLimitSpec | Unset):
     """
 
     url: str
@@ -40,8 +44,12 @@ class CallbackSpec:
     headers: Headers | Unset = UNSET
     retry: RetrySpec | Unset = UNSET
     secret: str | Unset = UNSET
+    max_concurrency: int | Unset = UNSET
+    rate_limit: None | RateLimitSpec | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
+
         url = self.url
 
         timeout = self.timeout
@@ -55,6 +63,16 @@ class CallbackSpec:
             retry = self.retry.to_dict()
 
         secret = self.secret
+
+        max_concurrency = self.max_concurrency
+
+        rate_limit: dict[str, Any] | None | Unset
+        if isinstance(self.rate_limit, Unset):
+            rate_limit = UNSET
+        elif isinstance(self.rate_limit, RateLimitSpec):
+            rate_limit = self.rate_limit.to_dict()
+        else:
+            rate_limit = self.rate_limit
 
         field_dict: dict[str, Any] = {}
 
@@ -71,12 +89,17 @@ class CallbackSpec:
             field_dict["retry"] = retry
         if secret is not UNSET:
             field_dict["secret"] = secret
+        if max_concurrency is not UNSET:
+            field_dict["max_concurrency"] = max_concurrency
+        if rate_limit is not UNSET:
+            field_dict["rate_limit"] = rate_limit
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.headers import Headers  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.retry_spec import RetrySpec  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -100,12 +123,33 @@ class CallbackSpec:
 
         secret = d.pop("secret", UNSET)
 
+        max_concurrency = d.pop("max_concurrency", UNSET)
+
+        def _parse_rate_limit(data: object) -> None | RateLimitSpec | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                rate_limit_type_1 = RateLimitSpec.from_dict(data)
+
+                return rate_limit_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | RateLimitSpec | Unset, data)
+
+        rate_limit = _parse_rate_limit(d.pop("rate_limit", UNSET))
+
         callback_spec = cls(
             url=url,
             timeout=timeout,
             headers=headers,
             retry=retry,
             secret=secret,
+            max_concurrency=max_concurrency,
+            rate_limit=rate_limit,
         )
 
         return callback_spec
