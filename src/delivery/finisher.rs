@@ -73,7 +73,9 @@ pub async fn run(
             }
         }
         drain(&mut results, &mut batch);
-        if batch.len() < LINGER_BELOW {
+        // Not while a claim is capped: then these results are what frees places under a
+        // callback's concurrency limit, and lingering would hold them empty.
+        if batch.len() < LINGER_BELOW && !engine.flow.capped() {
             tokio::select! {
                 _ = tokio::time::sleep(LINGER) => {}
                 _ = stop.cancelled() => {}
