@@ -74,6 +74,7 @@ fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtR
         }),
         pool,
         limits: limits(config),
+        egress: Arc::new(config.egress_policy()),
     }
 }
 
@@ -94,6 +95,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         docs = %format!("http://{address}/docs"),
         metrics = %format!("http://{address}/metrics"),
         role = ?config.role,
+        egress = %config.egress,
         "TaskShed is up"
     );
     let delivery = if config.role.delivers() {
@@ -190,5 +192,6 @@ pub fn delivery_config(config: &Config) -> DeliveryConfig {
         retention: config.retention.as_std(),
         shutdown_grace: config.shutdown_grace.as_std(),
         at_rest: AtRest::new(config.encryption_key.as_ref()),
+        egress: Arc::new(config.egress_policy()),
     }
 }

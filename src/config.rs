@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::domain::duration::IsoDuration;
+use crate::domain::egress::{CidrList, EgressMode, EgressPolicy};
 use crate::domain::sealed::EncryptionKey;
 use crate::store::notify::WAKE_HORIZON;
 
@@ -86,6 +87,15 @@ fn duration(raw: &str) -> Result<IsoDuration, String> {
     IsoDuration::parse(raw)
 }
 
+fn egress_mode(raw: &str) -> Result<EgressMode, String> {
+    raw.parse()
+}
+
+fn cidr_list(raw: &str) -> Result<CidrList, String> {
+    raw.parse()
+        .map_err(|e: crate::domain::egress::CidrListError| e.to_string())
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// PostgreSQL URL. When absent, TaskShed runs a private PostgreSQL in --data-dir.
@@ -123,6 +133,23 @@ pub struct Config {
     /// or any 32+ random bytes in base62 after `tsk_`.
     #[arg(long, env = "TASKSHED_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
+
+    /// Where deliveries may connect: `default` refuses link-local (cloud metadata),
+    /// unspecified, broadcast, multicast, reserved and documentation addresses; `public`
+    /// also refuses loopback, private, CGNAT and unique-local ones. Checked on every
+    /// address a host resolves to, and on literal IPs at registration.
+    #[arg(long, env = "TASKSHED_EGRESS", default_value = "default", value_parser = egress_mode)]
+    pub egress: EgressMode,
+
+    /// Comma-separated CIDRs (or addresses) deliveries may reach even though --egress
+    /// refuses them, e.g. `10.1.0.0/16,fd12::/16`.
+    #[arg(long, env = "TASKSHED_EGRESS_ALLOW", value_parser = cidr_list)]
+    pub egress_allow: Option<CidrList>,
+
+    /// Comma-separated CIDRs (or addresses) deliveries may never reach, whatever
+    /// --egress and --egress-allow say.
+    #[arg(long, env = "TASKSHED_EGRESS_DENY", value_parser = cidr_list)]
+    pub egress_deny: Option<CidrList>,
 
     /// What this process runs: the API, the delivery loop, or both.
     #[arg(long, env = "TASKSHED_ROLE", value_enum, default_value = "all")]
@@ -250,6 +277,16 @@ impl Config {
             crate::domain::ids::Id::parse(id).map_err(|m| format!("--instance-id {m}"))?;
         }
         Ok(())
+    }
+
+    /// The egress policy of `--egress`, `--egress-allow` and `--egress-deny`.
+    pub fn egress_policy(&self) -> EgressPolicy {
+        let list = |l: &Option<CidrList>| l.as_ref().map(|l| l.0.clone()).unwrap_or_default();
+        EgressPolicy::new(
+            self.egress,
+            list(&self.egress_allow),
+            list(&self.egress_deny),
+        )
     }
 
     /// This instance's name: `--instance-id`, or the one generated at parse time. The same

@@ -15,8 +15,6 @@
 //! bypasses both checks, so [`guard_client`] turns proxies off together with installing
 //! the resolver: one call sets up both halves.
 
-#![allow(dead_code)] // wired in by issue 14's integration
-
 use std::error::Error as StdError;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,11 +25,23 @@ use crate::domain::egress::{Denied, EgressPolicy};
 
 /// Every address a host name resolved to was refused by the egress policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("egress denied: {host} resolves only to refused addresses ({})", refused_list(.refused))]
+#[error("egress denied: {}", self.detail())]
 pub struct EgressDenied {
     pub host: String,
     /// One refusal per resolved address, in resolver order.
     pub refused: Vec<Denied>,
+}
+
+impl EgressDenied {
+    /// What was refused and why, without the "egress denied" label (the attempt error
+    /// adds its own).
+    pub fn detail(&self) -> String {
+        format!(
+            "{} resolves only to refused addresses ({})",
+            self.host,
+            refused_list(&self.refused)
+        )
+    }
 }
 
 fn refused_list(refused: &[Denied]) -> String {

@@ -29,8 +29,8 @@
 //! - [`at_rest_key`], [`encryption_key_file`]: which key seals secrets at rest, and the
 //!   embedded default's key file; [`rekey`]: re-encrypting under a new key.
 //! - [`keys_command`]: `taskshed keys create`.
-//! - [`egress_resolver`]: the DNS resolver that applies the egress policy (not wired into
-//!   delivery yet; issue 14).
+//! - [`egress_resolver`]: the delivery client's DNS resolver, which applies the egress
+//!   policy to every resolved address.
 //! - [`harness`]: the items the end-to-end tests and the benchmark crate use, and why.
 //!
 //! Every module is `pub(crate)`, so rustc reports what nothing uses. Code outside this

@@ -166,6 +166,10 @@ async function overview(view) {
   // (up to 1,000 per status, shown as "1,000+" beyond). The failed tasks themselves are
   // listed either way, for the failing-callbacks table.
   const caps = await api.capabilities();
+  // Asked for now, drawn last: the chart never waits for the listings below.
+  const deliveries = caps.deliveryStats
+    ? api.get(`/v1/stats/deliveries?minutes=${CHART_MINUTES}`).catch((error) => ({ error }))
+    : null;
   const stats = caps.taskCounts ? await api.get('/v1/stats/tasks').catch((error) => ({ error })) : null;
   const results = await Promise.all(STATUSES.map((status) => {
     if (stats && status !== 'failed') return { status, count: stats[status], error: stats.error, tasks: [] };
@@ -186,6 +190,7 @@ async function overview(view) {
   const firstError = results.find((r) => r.error);
   if (firstError) {
     counts.append(errorBox(firstError.error, 'Could not count tasks'));
+    rate.append(await deliveryChart(deliveries));
     return;
   }
   if (results.every((r) => r.count === 0)) {
@@ -228,9 +233,98 @@ async function overview(view) {
       'Callbacks with failed tasks'));
   }
 
-  if (!caps.deliveryStats) rate.append(unavailable('Delivery counts per minute'));
-  else rate.append(h('p', {}, 'This server reports delivery counts; see ', h('a', { href: '/docs' }, '/docs'), '.'));
+  rate.append(await deliveryChart(deliveries));
 }
+
+// ---------------------------------------------------------------------------------------
+// Deliveries per minute: a stacked bar chart in inline SVG (no library), one bar per
+// minute of `GET /v1/stats/deliveries`, with the same figures as text for screen readers
+// and for anyone who prefers numbers.
+
+const CHART_MINUTES = 60;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+// Bottom to top: what went well first, what needs attention on top, where it shows.
+const SERIES = [['succeeded', 'succeeded'], ['retrying', 'retrying'], ['failed', 'failed']];
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+function minuteLabel(minute) {
+  return clockFormat.format(new Date(minute.minute));
+}
+
+/** A minute as hours and minutes in the browser's zone; UTC on hover, like `time`. */
+function clock(minute) {
+  const utc = `${minute.minute.replace('T', ' ').replace('Z', '')} UTC`;
+  return h('time', { datetime: minute.minute, title: utc }, minuteLabel(minute));
+}
+
+function minuteText(m) {
+  return `${minuteLabel(m)}: ${m.succeeded} succeeded, ${m.retrying} retrying, ${m.failed} failed`;
+}
+
+/** The chart for an answer of `GET /v1/stats/deliveries` (a promise), or why there is none. */
+async function deliveryChart(pending) {
+  if (!pending) return unavailable('Delivery counts per minute');
+  const answer = await pending;
+  if (answer.error) return errorBox(answer.error, 'Could not count deliveries');
+  const minutes = answer.minutes || [];
+  if (minutes.length === 0) return h('p', { class: 'empty' }, 'No delivery figures.');
+  const total = (m) => m.succeeded + m.retrying + m.failed;
+  const sums = { succeeded: 0, retrying: 0, failed: 0 };
+  for (const m of minutes) for (const [key] of SERIES) sums[key] += m[key];
+  const busiest = minutes.reduce((a, b) => (total(b) > total(a) ? b : a));
+  const peak = total(busiest);
+
+  const summary = peak === 0
+    ? `No delivery attempts in the last ${plural(minutes.length, 'minute')}. They show here as tasks fall due.`
+    : `Last ${plural(minutes.length, 'minute')}: ${sums.succeeded.toLocaleString()} succeeded, `
+      + `${sums.retrying.toLocaleString()} retrying, ${sums.failed.toLocaleString()} failed. `
+      + `Busiest minute ${minuteLabel(busiest)} with ${plural(peak, 'attempt')}.`;
+
+  // One unit of width per minute; the height is scaled to the busiest minute. The SVG is
+  // stretched to the box (preserveAspectRatio none), so its labels live in HTML around it
+  // and stay readable at any width.
+  const height = 100;
+  const scale = peak === 0 ? 0 : height / peak;
+  const chart = svg('svg', {
+    class: 'chart', viewBox: `0 0 ${minutes.length} ${height}`, preserveAspectRatio: 'none',
+    role: 'img', 'aria-labelledby': 'rate-h', 'aria-describedby': 'rate-summary',
+  });
+  minutes.forEach((m, i) => {
+    const bar = svg('g', { 'data-minute': m.minute }, svg('title', {}, minuteText(m)));
+    // A full-height transparent hit area, so every minute has a tooltip, empty or not.
+    bar.append(svg('rect', { class: 'bar-hit', x: i, y: 0, width: 1, height }));
+    let y = height;
+    for (const [key] of SERIES) {
+      if (!m[key]) continue;
+      const size = m[key] * scale;
+      y -= size;
+      bar.append(svg('rect', { class: `bar bar-${key}`, x: i + 0.1, y, width: 0.8, height: size }));
+    }
+    chart.append(bar);
+  });
+
+  const first = minutes[0];
+  const last = minutes[minutes.length - 1];
+  return h('figure', { class: 'rate' },
+    h('div', { class: 'chart-frame' },
+      h('span', { class: 'chart-peak muted' }, peak ? `${peak.toLocaleString()} / min` : '0 / min'),
+      chart),
+    h('div', { class: 'chart-axis muted' },
+      h('span', {}, clock(first)), h('span', {}, 'now (', clock(last), ')')),
+    h('figcaption', {},
+      h('ul', { class: 'legend' },
+        SERIES.map(([key, label]) => h('li', {}, h('span', { class: `swatch bar-${key}`, 'aria-hidden': 'true' }), label))),
+      h('p', { id: 'rate-summary', 'data-summary': 'deliveries' }, summary)));
+}
+
 
 function filterForm(params, callbacks) {
   const statusSelect = h('select', { id: 'f-status', name: 'status' },

@@ -55,7 +55,7 @@ pub fn spawn(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<DeliveryHandle> {
-    let sender = Sender::new(super::sender::DEFAULT_USER_AGENT)?;
+    let sender = Sender::new(super::sender::DEFAULT_USER_AGENT, config.egress.clone())?;
     let (finished_tx, finished_rx) = mpsc::unbounded_channel();
     let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
     let (flow_tx, flow_rx) = mpsc::unbounded_channel();

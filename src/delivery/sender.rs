@@ -14,8 +14,14 @@
 //!   a longer one is abandoned, which closes that connection instead of downloading
 //!   an arbitrarily large body. Only the first `stored_prefix` bytes (1 KiB) are
 //!   kept, cut at a UTF-8 character boundary and decoded lossily.
+//! - Egress (API.md, "Egress"): the client resolves host names through the
+//!   [`EgressResolver`](crate::egress_resolver::EgressResolver), which refuses forbidden
+//!   addresses at connect time, and ignores proxy variables (a proxy would connect on our
+//!   behalf, unchecked); a literal IP in the URL never reaches a resolver, so each send
+//!   checks it first. Either refusal is [`AttemptError::EgressDenied`]: nothing is sent.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -26,8 +32,10 @@ use tokio::time::Instant;
 use super::signing::signature_header;
 use crate::domain::attempt::{recordable_text, AttemptError, AttemptOutcome};
 use crate::domain::callback::is_reserved_header;
+use crate::domain::egress::{check_url_host, EgressPolicy};
 use crate::domain::retry::parse_retry_after;
 use crate::domain::secret::SigningSecret;
+use crate::egress_resolver::{find_egress_denied, guard_client};
 
 /// `taskshed/<crate version>`, the value `Sender::new` is meant to be given.
 pub const DEFAULT_USER_AGENT: &str = concat!("taskshed/", env!("CARGO_PKG_VERSION"));
@@ -99,26 +107,30 @@ pub const STOP_HEADER: &str = "taskshed-stop";
 #[derive(Debug, Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    /// For literal-IP URLs, which the client's resolver never sees.
+    egress: Arc<EgressPolicy>,
     user_agent: HeaderValue,
     body_cap: usize,
     stored_prefix: usize,
 }
 
 impl Sender {
-    /// A sender with the default caps (64 KiB read, 1 KiB kept).
-    pub fn new(user_agent: &str) -> anyhow::Result<Self> {
-        Self::with_limits(user_agent, DEFAULT_BODY_CAP, DEFAULT_STORED_PREFIX)
+    /// A sender with the default caps (64 KiB read, 1 KiB kept) that connects only where
+    /// `egress` allows.
+    pub fn new(user_agent: &str, egress: Arc<EgressPolicy>) -> anyhow::Result<Self> {
+        Self::with_limits(user_agent, egress, DEFAULT_BODY_CAP, DEFAULT_STORED_PREFIX)
     }
 
     /// A sender with explicit caps; `stored_prefix` is bounded by `body_cap`.
     pub fn with_limits(
         user_agent: &str,
+        egress: Arc<EgressPolicy>,
         body_cap: usize,
         stored_prefix: usize,
     ) -> anyhow::Result<Self> {
         let user_agent =
             HeaderValue::from_str(user_agent).context("user agent is not a valid header value")?;
-        let client = reqwest::Client::builder()
+        let client = guard_client(reqwest::Client::builder(), egress.clone())
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(user_agent.clone())
             // No client-wide timeout: each attempt carries its callback's own deadline.
@@ -130,6 +142,7 @@ impl Sender {
             .context("building the webhook HTTP client")?;
         Ok(Self {
             client,
+            egress,
             user_agent,
             body_cap,
             stored_prefix: stored_prefix.min(body_cap),
@@ -150,6 +163,11 @@ impl Sender {
             retry_after: None,
             stop: false,
         };
+        if let Err(denied) = check_url_host(req.url, &self.egress) {
+            outcome.error = Some(AttemptError::EgressDenied(denied.to_string()));
+            outcome.duration = started.elapsed();
+            return outcome;
+        }
 
         let signature = signature_header(
             req.secret,
@@ -321,6 +339,10 @@ fn incomplete_tail_start(bytes: &[u8]) -> usize {
 /// which may carry credentials in its query).
 fn attempt_error(err: reqwest::Error) -> AttemptError {
     let err = err.without_url();
+    // Before the generic classes: a refusal by the resolver surfaces as a connect error.
+    if let Some(denied) = find_egress_denied(&err) {
+        return AttemptError::EgressDenied(recordable_text(denied.detail()));
+    }
     let message = error_chain(&err);
     if err.is_timeout() {
         AttemptError::Timeout
@@ -519,7 +541,52 @@ mod tests {
     #[test]
     fn default_user_agent_is_taskshed() {
         assert!(DEFAULT_USER_AGENT.starts_with("taskshed/"));
-        assert!(Sender::new(DEFAULT_USER_AGENT).is_ok());
-        assert!(Sender::new("bad\nagent").is_err());
+        let egress = Arc::new(EgressPolicy::default());
+        assert!(Sender::new(DEFAULT_USER_AGENT, egress.clone()).is_ok());
+        assert!(Sender::new("bad\nagent", egress).is_err());
+    }
+
+    /// A listener that counts accepted connections (and never answers).
+    async fn counting_listener() -> (
+        u16,
+        Arc<std::sync::atomic::AtomicUsize>,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        (port, accepted, task)
+    }
+
+    #[tokio::test]
+    async fn refused_destinations_are_egress_denied_and_never_connected() {
+        use crate::domain::egress::EgressMode;
+        let (port, accepted, listener) = counting_listener().await;
+        let public = Arc::new(EgressPolicy::new(EgressMode::Public, vec![], vec![]));
+        let sender = Sender::new(DEFAULT_USER_AGENT, public).unwrap();
+        let secret = secret();
+        // A literal IP (never seen by the resolver) and a name (refused by the resolver).
+        for (host, expected) in [
+            ("127.0.0.1", "127.0.0.1 is in 127.0.0.0/8 (loopback"),
+            ("localhost", "localhost resolves only to refused addresses"),
+        ] {
+            let url = reqwest::Url::parse(&format!("http://{host}:{port}/hook")).unwrap();
+            let outcome = sender.send(&request(&url, &secret, &[])).await;
+            let Some(AttemptError::EgressDenied(detail)) = &outcome.error else {
+                panic!("{host}: {outcome:?}");
+            };
+            assert!(detail.starts_with(expected), "{host}: {detail}");
+            assert_eq!(outcome.status, None);
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
+        listener.abort();
     }
 }

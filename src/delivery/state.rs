@@ -36,6 +36,8 @@ pub struct DeliveryConfig {
     pub shutdown_grace: Duration,
     /// How callbacks' secrets and header values are kept at rest (to open them).
     pub at_rest: crate::domain::sealed::AtRest,
+    /// Where deliveries may connect (`--egress`, `--egress-allow`, `--egress-deny`).
+    pub egress: Arc<crate::domain::egress::EgressPolicy>,
 }
 
 /// State shared by the engine's tasks; `engine::spawn` builds it.

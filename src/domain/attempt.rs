@@ -33,6 +33,10 @@ pub enum AttemptError {
     /// The request could not be built (e.g. an unusable URL); retrying cannot help.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// The egress policy refused every address of the callback's host (API.md, "Egress"):
+    /// nothing was sent, and nothing will be until the policy or the URL changes.
+    #[error("egress denied: {0}")]
+    EgressDenied(String),
 }
 
 impl AttemptError {
@@ -43,6 +47,7 @@ impl AttemptError {
             AttemptError::Connect(_) => "connect",
             AttemptError::Other(_) => "request",
             AttemptError::Invalid(_) => "invalid_request",
+            AttemptError::EgressDenied(_) => "egress_denied",
         }
     }
 }

@@ -45,8 +45,6 @@
 //! outside the allow list are still judged by the mode, and nothing can re-open what a
 //! deny entry closes. The precedence fits in one line and cannot be misread.
 
-#![allow(dead_code)] // wired in by issue 14's integration
-
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -290,15 +288,6 @@ impl EgressPolicy {
         Self { mode, allow, deny }
     }
 
-    /// Builds the policy from the configuration strings (`--egress`, `--egress-allow`,
-    /// `--egress-deny`); the error names the setting at fault.
-    pub fn from_config(mode: &str, allow: &str, deny: &str) -> Result<Self, String> {
-        let mode = mode.parse().map_err(|e| format!("--egress: {e}"))?;
-        let allow = parse_cidr_list(allow).map_err(|e| format!("--egress-allow: {e}"))?;
-        let deny = parse_cidr_list(deny).map_err(|e| format!("--egress-deny: {e}"))?;
-        Ok(Self::new(mode, allow, deny))
-    }
-
     pub fn mode(&self) -> EgressMode {
         self.mode
     }
@@ -385,6 +374,19 @@ pub fn check_url_host(url: &reqwest::Url, policy: &EgressPolicy) -> Result<(), D
     match unbracketed.parse::<IpAddr>() {
         Ok(address) => policy.allows(address),
         Err(_) => Ok(()),
+    }
+}
+
+/// A parsed `--egress-allow` / `--egress-deny` value (see [`parse_cidr_list`]), so the
+/// configuration holds checked ranges, never a string to parse again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CidrList(pub Vec<IpNet>);
+
+impl FromStr for CidrList {
+    type Err = CidrListError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_cidr_list(s).map(Self)
     }
 }
 
@@ -843,10 +845,10 @@ mod tests {
             .parse::<EgressMode>()
             .unwrap_err()
             .contains("`default` or `public`"));
-        let p = EgressPolicy::from_config("public", "10.1.0.0/16", "").unwrap();
-        assert_eq!(p.mode(), P);
-        let e = EgressPolicy::from_config("public", "", "10.0.0.1/8").unwrap_err();
-        assert!(e.starts_with("--egress-deny: "), "{e}");
+        let allow: CidrList = "10.1.0.0/16".parse().unwrap();
+        assert_eq!(allow.0, vec!["10.1.0.0/16".parse::<IpNet>().unwrap()]);
+        assert_eq!("".parse::<CidrList>(), Ok(CidrList::default()));
+        assert!("10.0.0.1/8".parse::<CidrList>().is_err());
         assert_eq!(EgressPolicy::default().mode(), D);
     }
 

@@ -187,7 +187,11 @@ pub fn classify(outcome: &AttemptOutcome) -> Verdict {
         return classify_status(status);
     }
     match &outcome.error {
-        Some(AttemptError::Invalid(_)) => Verdict::Fail,
+        // A refused destination is not a passing fault: the policy is fixed for the
+        // process's life, and a name that resolves only to refused addresses is a
+        // misconfiguration or an attack. Retrying only delays the failure the user must see
+        // (API.md: "a refused attempt fails at once, not retried").
+        Some(AttemptError::Invalid(_) | AttemptError::EgressDenied(_)) => Verdict::Fail,
         Some(AttemptError::Timeout | AttemptError::Connect(_) | AttemptError::Other(_)) => {
             Verdict::Retry
         }
@@ -317,6 +321,10 @@ mod tests {
         assert_eq!(
             classify(&with_error(AttemptError::Other("reset".into()))),
             Verdict::Retry
+        );
+        assert_eq!(
+            classify(&with_error(AttemptError::EgressDenied("loopback".into()))),
+            Verdict::Fail
         );
         assert_eq!(
             classify(&with_error(AttemptError::Invalid("bad url".into()))),

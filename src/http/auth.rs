@@ -58,6 +58,7 @@ pub const ROUTES: &[(&str, &str, Required)] = &[
     ("GET", "/v1/tasks/{task_id}/attempts", READ),
     ("POST", "/v1/tasks/{task_id}/retry", TASKS),
     ("GET", "/v1/stats/tasks", READ),
+    ("GET", "/v1/stats/deliveries", READ),
     ("GET", "/v1/callbacks", READ),
     ("GET", "/v1/callbacks/{name}", READ),
     ("PUT", "/v1/callbacks/{name}", CALLBACKS),

@@ -11,6 +11,7 @@ use super::json::{ApiJson, ApiPath};
 use super::pagination::{next_cursor, PageRequest};
 use super::responses::{JsonBodyErrors, ServerErrors};
 use super::AppState;
+use crate::domain::egress::check_url_host;
 use crate::domain::ids::Id;
 use crate::domain::time::format_instant;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -30,13 +31,18 @@ fn callback_not_found(name: &str) -> ApiError {
 /// applies to them at once. The answer carries the signing secret only when this request
 /// set it (given, or generated for a new callback); no other answer ever contains it, and
 /// static header values always come back as `"[redacted]"`.
+///
+/// A `url` whose host is a literal IP address the egress policy refuses (`--egress`:
+/// link-local and metadata addresses always, loopback and private networks under
+/// `public`) is answered 422 `egress_denied`, naming the range and why. Host names are
+/// checked at every delivery, on each address they resolve to.
 #[utoipa::path(put, path = "/v1/callbacks/{name}", tag = "callbacks",
     params(("name" = String, Path, description = "The callback's name")),
     request_body = CallbackSpec,
     responses(
         (status = 201, description = "Registered", body = RegisteredCallback),
         (status = 200, description = "Replaced", body = RegisteredCallback),
-        (status = 422, description = "Invalid callback", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid callback (`validation_failed`), or a `url` whose literal IP address the egress policy refuses (`egress_denied`)", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         ServerErrors,
     ))]
@@ -47,6 +53,9 @@ pub async fn register_callback(
 ) -> ApiResult<(StatusCode, Json<RegisteredCallback>)> {
     let name = name_param(&name)?;
     let registration = spec.into_registration(name).map_err(ApiError::validation)?;
+    // A literal IP is judged now; a host name at every connect (DNS may change).
+    check_url_host(registration.callback.url.as_url(), &state.egress)
+        .map_err(|denied| ApiError::invalid_field("egress_denied", "url", denied.to_string()))?;
     let secret_given = registration.secret_given;
     let (stored, created) =
         store::upsert_callback(&state.pool, &state.at_rest, &registration).await?;

@@ -48,6 +48,8 @@ pub struct AppState {
     pub limits: crate::domain::limits::Limits,
     /// How callbacks' secrets and header values are kept at rest.
     pub at_rest: crate::domain::sealed::AtRest,
+    /// Where deliveries may go: registration refuses a literal IP it forbids.
+    pub egress: Arc<crate::domain::egress::EgressPolicy>,
 }
 
 #[derive(OpenApi)]
@@ -88,6 +90,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::list_attempts))
         .routes(routes!(tasks::retry_task))
         .routes(routes!(stats::task_counts))
+        .routes(routes!(stats::delivery_counts))
         .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(
             callbacks::register_callback,

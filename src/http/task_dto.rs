@@ -545,7 +545,8 @@ pub struct Attempt {
     pub duration_ms: f64,
     /// HTTP status, when a response arrived.
     pub status_code: Option<i32>,
-    /// Error class when no usable response arrived (`timeout`, `connect`, ...).
+    /// Error class when no usable response arrived (`timeout`, `connect`, `request`,
+    /// `invalid_request`, `egress_denied`).
     pub error: Option<String>,
     pub outcome: AttemptOutcome,
     /// The first bytes of the response body.

@@ -6,6 +6,7 @@ pub(crate) mod attempts;
 pub(crate) mod backlog;
 pub(crate) mod callbacks;
 pub(crate) mod deliveries;
+pub(crate) mod delivery_counts;
 pub(crate) mod flow;
 pub(crate) mod notify;
 pub(crate) mod task_counts;

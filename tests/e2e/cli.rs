@@ -26,6 +26,9 @@ fn bad_configuration_is_refused_with_a_clear_message() {
         (&["--instance-id", "a b"], "--instance-id"),
         (&["--encryption-key", "c2hvcnQ="], "expected 32"),
         (&["--min-interval", "PT0S"], "--min-interval"),
+        (&["--egress", "open"], "--egress"),
+        (&["--egress-allow", "10.0.0.0/8,"], "--egress-allow"),
+        (&["--egress-deny", "example.com"], "--egress-deny"),
     ];
     for (args, expected) in cases {
         let out = taskshed(args);
@@ -56,6 +59,9 @@ fn help_lists_every_option_with_its_environment_variable() {
         "TASKSHED_MIN_INTERVAL",
         "TASKSHED_MAX_CONNECTIONS",
         "TASKSHED_READ_TIMEOUT",
+        "TASKSHED_EGRESS",
+        "TASKSHED_EGRESS_ALLOW",
+        "TASKSHED_EGRESS_DENY",
     ] {
         assert!(help.contains(env), "--help does not mention {env}");
     }

@@ -209,6 +209,55 @@ async fn console_shows_tasks_and_retries_failed_ones_in_a_browser() {
         failing.contains("http_status") || failing.contains("400"),
         "{failing}"
     );
+    // Deliveries per minute: a bar per minute of the last hour, and the same figures in
+    // words (1 delivery succeeded, 4 failed at once with a 400, none retried).
+    let summary = browser
+        .wait_for(
+            "the deliveries chart's summary",
+            &text_of("[data-summary=deliveries]"),
+        )
+        .await;
+    let summary = summary.as_str().unwrap();
+    assert!(
+        summary.starts_with("Last 60 minutes: 1 succeeded, 0 retrying, 4 failed."),
+        "{summary}"
+    );
+    let chart = browser
+        .eval(
+            "const s = document.querySelector('svg.chart'); \
+             const d = document.getElementById(s.getAttribute('aria-describedby')); \
+             return [s.getAttribute('role'), d === document.querySelector('[data-summary]'), \
+               s.querySelectorAll('g[data-minute]').length, \
+               s.querySelectorAll('rect.bar-succeeded').length, \
+               s.querySelectorAll('rect.bar-failed').length, \
+               s.querySelectorAll('rect.bar-retrying').length, \
+               s.getBoundingClientRect().width > 600];",
+            vec![],
+        )
+        .await;
+    // One group per minute; one or two minutes hold the attempts (the seed may straddle a
+    // minute's edge); the chart spans the page.
+    assert_eq!(chart[0], "img", "{chart}");
+    assert_eq!(
+        chart[1], true,
+        "the chart is not described by its summary: {chart}"
+    );
+    assert_eq!(chart[2], 60, "{chart}");
+    assert!((1..=2).contains(&chart[3].as_i64().unwrap()), "{chart}");
+    assert!((1..=2).contains(&chart[4].as_i64().unwrap()), "{chart}");
+    assert_eq!(chart[5], 0, "{chart}");
+    assert_eq!(chart[6], true, "{chart}");
+    let busiest = browser
+        .eval(
+            "return [...document.querySelectorAll('svg.chart g[data-minute] title')]\
+             .map((t) => t.textContent).filter((t) => !t.endsWith(': 0 succeeded, 0 retrying, 0 failed'));",
+            vec![],
+        )
+        .await;
+    assert!(
+        (1..=2).contains(&busiest.as_array().unwrap().len()),
+        "bars with attempts: {busiest}"
+    );
     browser.screenshot(&screenshot_path("overview")).await;
 
     // Times are local, with UTC on hover.

@@ -46,6 +46,7 @@ fn query() -> impl Strategy<Value = String> {
         Just("callback".to_owned()),
         Just("status".to_owned()),
         Just("paused".to_owned()),
+        Just("minutes".to_owned()),
         proptest::collection::vec(any::<u8>(), 0..8).prop_map(|b| encode(&b)),
     ];
     let pairs = proptest::collection::vec((key, value()), 0..5).prop_map(|pairs| {
@@ -71,6 +72,8 @@ fn path() -> impl Strategy<Value = String> {
         Just("/v1/callbacks/{}"),
         Just("/v1/tasks"),
         Just("/v1/callbacks"),
+        Just("/v1/stats/tasks"),
+        Just("/v1/stats/deliveries"),
     ];
     (template, segment).prop_map(|(t, s)| t.replace("{}", &s))
 }

@@ -15,6 +15,8 @@ from .callback_spec import CallbackSpec
 from .create_key_request import CreateKeyRequest
 from .create_task_request import CreateTaskRequest
 from .created_key import CreatedKey
+from .delivery_counts import DeliveryCounts
+from .delivery_minute import DeliveryMinute
 from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
@@ -56,6 +58,8 @@ __all__ = (
     "CreatedKey",
     "CreateKeyRequest",
     "CreateTaskRequest",
+    "DeliveryCounts",
+    "DeliveryMinute",
     "ExecutionTimesRequest",
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",

@@ -27,7 +27,8 @@ class Attempt:
         outcome (AttemptOutcome): How an attempt ended.
         instance (str): The TaskShed instance that made the attempt.
         status_code (int | None | Unset): HTTP status, when a response arrived.
-        error (None | str | Unset): Error class when no usable response arrived (`timeout`, `connect`, ...).
+        error (None | str | Unset): Error class when no usable response arrived (`timeout`, `connect`, `request`,
+            `invalid_request`, `egress_denied`).
         response (None | str | Unset): The first bytes of the response body.
     """
 

@@ -117,6 +117,11 @@ def sync_detailed(
     set it (given, or generated for a new callback); no other answer ever contains it, and
     static header values always come back as `"[redacted]"`.
 
+    A `url` whose host is a literal IP address the egress policy refuses (`--egress`:
+    link-local and metadata addresses always, loopback and private networks under
+    `public`) is answered 422 `egress_denied`, naming the range and why. Host names are
+    checked at every delivery, on each address they resolve to.
+
     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
@@ -159,6 +164,11 @@ def sync(
     set it (given, or generated for a new callback); no other answer ever contains it, and
     static header values always come back as `"[redacted]"`.
 
+    A `url` whose host is a literal IP address the egress policy refuses (`--egress`:
+    link-local and metadata addresses always, loopback and private networks under
+    `public`) is answered 422 `egress_denied`, naming the range and why. Host names are
+    checked at every delivery, on each address they resolve to.
+
     Needs an API key with the `callbacks` scope (or one implying it).
 
     Args:
@@ -195,6 +205,11 @@ async def asyncio_detailed(
     applies to them at once. The answer carries the signing secret only when this request
     set it (given, or generated for a new callback); no other answer ever contains it, and
     static header values always come back as `"[redacted]"`.
+
+    A `url` whose host is a literal IP address the egress policy refuses (`--egress`:
+    link-local and metadata addresses always, loopback and private networks under
+    `public`) is answered 422 `egress_denied`, naming the range and why. Host names are
+    checked at every delivery, on each address they resolve to.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -235,6 +250,11 @@ async def asyncio(
     applies to them at once. The answer carries the signing secret only when this request
     set it (given, or generated for a new callback); no other answer ever contains it, and
     static header values always come back as `"[redacted]"`.
+
+    A `url` whose host is a literal IP address the egress policy refuses (`--egress`:
+    link-local and metadata addresses always, loopback and private networks under
+    `public`) is answered 422 `egress_denied`, naming the range and why. Host names are
+    checked at every delivery, on each address they resolve to.
 
     Needs an API key with the `callbacks` scope (or one implying it).
 
