@@ -136,7 +136,7 @@ async fn claim(
         lease_margin_us,
     )
     .await?;
-    let received = Instant::now();
+    let received = claim.answered_at;
     engine.clock.observe(claim.db_now);
     let held = claim
         .held

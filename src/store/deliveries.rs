@@ -43,6 +43,8 @@ pub struct ClaimedTask {
 pub struct Claim {
     pub tasks: Vec<ClaimedTask>,
     pub db_now: DateTime<Utc>,
+    /// When the answer carrying `db_now` arrived (before the transaction's commit).
+    pub answered_at: std::time::Instant,
     pub next_due: Option<DateTime<Utc>>,
     /// Whether some callback's tasks may be left unclaimed for want of room under its
     /// concurrency limit: a finished attempt should prompt another claim.
@@ -199,6 +201,9 @@ pub async fn claim_due(
         .bind(&claimable.names)
         .fetch_all(&mut *tx)
         .await?;
+    // The clock reading arrived now; the commit's round trip that follows must not count
+    // as transfer time, or every timer of this claim would fire that much late.
+    let answered_at = std::time::Instant::now();
     tx.commit().await?;
     // The latest reading: taken as the last claimed row was produced, so timers started
     // when the answer arrives lose only the transfer, not the statement's run time.
@@ -209,6 +214,7 @@ pub async fn claim_due(
     Ok(Claim {
         tasks,
         db_now,
+        answered_at,
         next_due,
         capped: claimable.capped || filled,
         held: claimable.held,
