@@ -40,7 +40,7 @@ pub use crate::http::openapi;
 /// with a deterministic interleaving).
 pub use crate::create_batcher::CreateBatcher;
 pub use crate::domain::ids::Id;
-pub use crate::domain::task::{NewTask, RunType};
+pub use crate::domain::task::{NewTask, RunType, ScheduleBounds};
 pub use crate::store::tasks::{CreateOne, WriteOutcome};
 
 /// The delivery path without HTTP, in the order the engine runs it: claim due tasks,
@@ -56,6 +56,11 @@ pub use crate::delivery::settle::{settle, AttemptRecord};
 pub use crate::domain::attempt::AttemptOutcome;
 pub use crate::domain::retry::Decision;
 pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
+
+/// One retention-pruning statement, as housekeeping runs it each minute: a test ages rows
+/// by hand and checks what one prune removes (the misfire ledger's retention), rather than
+/// wait out the retention period.
+pub use crate::store::deliveries::prune;
 
 /// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
 /// signature as a real receiver would (so its cost is in the figures), and signs the

@@ -54,6 +54,18 @@ pub fn unix_us() -> i64 {
 /// A batch body: tasks `prefix{first..first+n}` (no id when `prefix` is empty) on callback
 /// `bench`, with `run_at(i)` and the due time carried in kwargs.
 pub fn batch_body(prefix: &str, first: usize, n: usize, run_at_us: impl Fn(usize) -> i64) -> Bytes {
+    batch_body_with(prefix, first, n, run_at_us, "")
+}
+
+/// [`batch_body`] with `extra` (a JSON fragment starting with `,`, such as
+/// `,"run_type":"cron","cron":"0 0 * * *"`) added to every task.
+pub fn batch_body_with(
+    prefix: &str,
+    first: usize,
+    n: usize,
+    run_at_us: impl Fn(usize) -> i64,
+    extra: &str,
+) -> Bytes {
     let mut body = String::with_capacity(n * 140 + 64);
     body.push_str(r#"{"replace_existing":true,"tasks":["#);
     for i in first..first + n {
@@ -67,7 +79,7 @@ pub fn batch_body(prefix: &str, first: usize, n: usize, run_at_us: impl Fn(usize
             format!(r#""task_id":"{prefix}{i}","#)
         };
         body.push_str(&format!(
-            r#"{{{id}"callback":"bench","run_at":"{}","kwargs":{{"due_us":{due}}}}}"#,
+            r#"{{{id}"callback":"bench","run_at":"{}","kwargs":{{"due_us":{due}}}{extra}}}"#,
             rfc3339_us(due)
         ));
     }

@@ -56,6 +56,12 @@ struct Args {
     /// side (JSON details and charts are from the last round).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     repeat: u32,
+    /// What the S2 burn-down's due tasks are: `once` (the issue's S2), `interval`
+    /// (recurring, `P1D`) or `cron` (`0 0 * * *` in America/New_York): each of the last
+    /// two computes its next occurrence when it finishes (issue 15: cron within 10% of
+    /// interval).
+    #[arg(long, default_value = "once", value_parser = ["once", "interval", "cron"])]
+    burndown_kind: String,
 }
 
 fn machine() -> Vec<(String, String)> {
@@ -126,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
         charts: Vec::new(),
         batch_rate: None,
         burndown_rate: None,
+        burndown_kind: args.burndown_kind.clone(),
         lateness_p99_1000_us: None,
         sql_ceiling: None,
         receiver_ceiling: None,

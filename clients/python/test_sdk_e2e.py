@@ -34,6 +34,7 @@ from taskshed_client.api.callbacks import (
     rotate_secret,
 )
 from taskshed_client.api.operations import readyz
+from taskshed_client.api.schedules import list_misfires, preview_schedule, task_schedule_preview
 from taskshed_client.api.tasks import (
     create_task,
     create_tasks,
@@ -56,10 +57,14 @@ from taskshed_client.models import (
     RotatedSecret,
     RotateSecretSpec,
     CreateTaskRequest,
+    DstFlag,
+    DstPolicy,
+    GapPolicy,
     Kwargs,
     ExecutionTimesRequest,
     ExecutionTimeUpdate,
     PatchTaskRequest,
+    PreviewRequest,
     Problem,
     RetrySpec,
     RunType,
@@ -397,3 +402,39 @@ def test_invalid_input_is_a_problem_naming_the_field(client: Client, callback: R
     assert any(e.field.startswith("tasks[1]") for e in problem.errors)
     # All or nothing: the valid first task was not written either.
     assert list_tasks.sync(client=client, callback=callback.name).tasks == []
+
+
+def test_cron_schedule_preview_and_a_bounded_cron_task(
+    client: Client, receiver: Receiver, callback: RegisteredCallback
+) -> None:
+    # The example: New York's 2027 spring-forward skips 02:30; `shift` runs at 03:00.
+    preview = preview_schedule.sync(
+        client=client,
+        body=PreviewRequest(
+            cron="30 2 * * *",
+            timezone="America/New_York",
+            dst_policy=DstPolicy(gap=GapPolicy.SHIFT),
+            start_at=dt.datetime(2027, 3, 13, tzinfo=dt.UTC),
+            count=3,
+        ),
+    )
+    assert [o.at for o in preview.occurrences][1] == dt.datetime(2027, 3, 14, 7, tzinfo=dt.UTC)
+    assert preview.occurrences[1].dst == DstFlag.GAP_SHIFTED
+    # An every-second cron task with max_runs 2: exactly two deliveries, then succeeded.
+    task_id = f"sdk-cron-{uuid.uuid4().hex[:8]}"
+    created = create_task.sync(
+        client=client,
+        body=CreateTaskRequest(
+            callback=callback.name, task_id=task_id, run_type=RunType.CRON, cron="* * * * * *", max_runs=2
+        ),
+    )
+    assert isinstance(created, Task) and created.cron == "* * * * * *" and created.timezone == "UTC"
+    upcoming = task_schedule_preview.sync(task_id, client=client, count=5)
+    assert len(upcoming.occurrences) == 2
+    wait_for(
+        "the cron task to finish",
+        lambda: get_task.sync(task_id, client=client).status == TaskStatus.SUCCEEDED,
+    )
+    assert len(receiver.for_task(task_id)) == 2
+    assert list_misfires.sync(task_id, client=client).misfires == []
+    delete_tasks.sync(client=client, body=TaskSelectorRequest(task_ids=[task_id]))

@@ -81,7 +81,8 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
     let attempt = task.attempts + 1;
     let started_at = engine.clock.now();
     if attempt == 1 {
-        let late = (started_at - task.run_at)
+        // Against `due_at`, not `run_at`: a jittered occurrence is due later on purpose.
+        let late = (started_at - task.due_at)
             .to_std()
             .unwrap_or(Duration::ZERO);
         engine.metrics.lateness.observe_duration(late);

@@ -5,7 +5,8 @@
 //! [`finisher`], [`flow_recorder`], [`housekeeping`]); they share the leaves ([`state`],
 //! [`job`], [`flow_gate`],
 //! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
-//! [`sender`], [`settle`], [`steering`], [`signing`]) and never import the engine or each other.
+//! [`sender`], [`settle`], [`recurrence_step`], [`steering`], [`signing`]) and never import
+//! the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
@@ -19,6 +20,7 @@ pub(crate) mod flow_recorder;
 pub(crate) mod housekeeping;
 pub(crate) mod in_flight;
 pub(crate) mod job;
+pub(crate) mod recurrence_step;
 pub(crate) mod sender;
 pub(crate) mod settle;
 pub(crate) mod signing;

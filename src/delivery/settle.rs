@@ -1,14 +1,14 @@
 //! What an attempt's outcome does to its task: the next state, written by the finisher.
 //!
 //! Pure: takes the database clock estimate `now` and the retry decision, so every path
-//! (success, retry, final failure, once vs recurring) is tested without I/O.
+//! (success, retry, final failure, once vs recurring) is tested without I/O. What follows
+//! a finished occurrence of a recurring task is [`super::recurrence_step`]'s to say.
 
 use chrono::{DateTime, Utc};
 
+use super::recurrence_step::{after_occurrence, AfterOccurrence};
 use crate::domain::attempt::{AttemptOutcome, RecordedOutcome as Outcome};
-use crate::domain::duration::IsoDuration;
 use crate::domain::retry::Decision;
-use crate::domain::schedule::next_occurrence;
 use crate::domain::task::TaskStatus;
 use crate::store::deliveries::{ClaimedTask, FinishedAttempt};
 
@@ -37,30 +37,35 @@ pub fn settle(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> FinishedAttempt {
-    let recurring_next = || {
-        task.interval_us.map(|us| {
-            next_occurrence(
-                task.run_at,
-                IsoDuration::from_micros(us),
-                task.coalesce_missed,
-                now,
-            )
-        })
-    };
     use TaskStatus::{Failed, Scheduled, Succeeded};
-    let failure = describe_failure(record.outcome);
+    let mut failure = describe_failure(record.outcome);
+    let mut misfires = Vec::new();
+    // The occurrence is over (success or final failure): the recurrence says what is next.
+    let mut occurrence_over = |ended_ok: TaskStatus, outcome: Outcome| match after_occurrence(
+        task,
+        now,
+        &mut rand::thread_rng(),
+    ) {
+        AfterOccurrence::Next {
+            run_at,
+            due_at,
+            misfires: missed,
+        } => {
+            misfires = missed;
+            (Scheduled, Some(run_at), due_at, 0, outcome, true)
+        }
+        AfterOccurrence::Once => (ended_ok, None, task.due_at, record.attempt, outcome, true),
+        AfterOccurrence::Ended { misfires: missed } => {
+            misfires = missed;
+            (Succeeded, None, task.due_at, record.attempt, outcome, true)
+        }
+        AfterOccurrence::Broken(why) => {
+            failure = Some(why);
+            (Failed, None, task.due_at, record.attempt, outcome, true)
+        }
+    };
     let (status, next_run_at, due_at, attempts, outcome, finished) = match decision {
-        Decision::Succeeded => match recurring_next() {
-            Some(next) => (Scheduled, Some(next), next, 0, Outcome::Succeeded, true),
-            None => (
-                Succeeded,
-                None,
-                task.due_at,
-                record.attempt,
-                Outcome::Succeeded,
-                true,
-            ),
-        },
+        Decision::Succeeded => occurrence_over(Succeeded, Outcome::Succeeded),
         Decision::RetryIn(wait) => {
             let due = now + chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
             (
@@ -72,20 +77,10 @@ pub fn settle(
                 false,
             )
         }
-        Decision::Failed { .. } => match recurring_next() {
-            Some(next) => (Scheduled, Some(next), next, 0, Outcome::Failed, true),
-            None => (
-                Failed,
-                None,
-                task.due_at,
-                record.attempt,
-                Outcome::Failed,
-                true,
-            ),
-        },
+        Decision::Failed { .. } => occurrence_over(Failed, Outcome::Failed),
     };
-    let last_error = match decision {
-        Decision::Succeeded => None,
+    let last_error = match (decision, status) {
+        (Decision::Succeeded, Succeeded | Scheduled) => None,
         _ => failure,
     };
     FinishedAttempt {
@@ -106,6 +101,7 @@ pub fn settle(
         error: record.outcome.error.as_ref().map(|e| e.class().to_owned()),
         outcome,
         response_prefix: record.outcome.response_prefix.clone(),
+        misfires,
     }
 }
 
@@ -113,6 +109,7 @@ pub fn settle(
 mod tests {
     use super::*;
     use crate::domain::attempt::AttemptError;
+    use crate::domain::recurrence::stored::{task_schedule, CronMemo, StoredSchedule};
     use std::time::Duration;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -120,19 +117,24 @@ mod tests {
     }
 
     fn task(interval_us: Option<i64>) -> ClaimedTask {
+        let stored = StoredSchedule {
+            interval_us,
+            coalesce: true,
+            ..StoredSchedule::default()
+        };
         ClaimedTask {
             task_id: "t".into(),
             callback: "cb".into(),
             run_at: at("2025-01-01T00:00:00Z"),
             due_at: at("2025-01-01T00:00:00Z"),
             fire_at: at("2025-01-01T00:00:00Z"),
-            interval_us,
             kwargs: "{}".into(),
             group_id: None,
-            coalesce_missed: true,
             attempts: 0,
             occurrence: uuid::Uuid::nil(),
             fence: 7,
+            runs: 0,
+            schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
         }
     }
 
@@ -229,5 +231,144 @@ mod tests {
         );
         assert_eq!(recurring.next_run_at, Some(at("2025-01-01T00:00:10Z")));
         assert!(recurring.occurrence_finished);
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    //! Settling recurring tasks whose bounds end them, and cron tasks.
+    use super::*;
+    use crate::domain::recurrence::stored::{task_schedule, CronMemo, StoredSchedule};
+    use std::time::Duration;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn cron_task(stored: StoredSchedule<'_>, runs: i64) -> ClaimedTask {
+        ClaimedTask {
+            task_id: "c".into(),
+            callback: "cb".into(),
+            run_at: at("2027-03-13T07:30:00Z"),
+            due_at: at("2027-03-13T07:30:00Z"),
+            fire_at: at("2027-03-13T07:30:00Z"),
+            kwargs: "{}".into(),
+            group_id: None,
+            attempts: 0,
+            occurrence: uuid::Uuid::nil(),
+            fence: 1,
+            runs,
+            schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
+        }
+    }
+
+    fn settled(task: &ClaimedTask, decision: Decision, now: &str) -> FinishedAttempt {
+        let outcome = AttemptOutcome {
+            status: Some(if decision == Decision::Succeeded {
+                200
+            } else {
+                500
+            }),
+            error: None,
+            duration: Duration::from_millis(1),
+            response_prefix: None,
+            retry_after: None,
+            stop: false,
+        };
+        let record = AttemptRecord {
+            webhook_id: "msg_c".into(),
+            attempt: 1,
+            started_at: task.run_at,
+            outcome: &outcome,
+        };
+        settle(task, record, decision, at(now))
+    }
+
+    const NEW_YORK_SKIP: StoredSchedule<'static> = StoredSchedule {
+        interval_us: None,
+        cron: Some("30 2 * * *"),
+        timezone: Some("America/New_York"),
+        dst_gap: Some("skip"),
+        dst_overlap: Some("once"),
+        end_at: None,
+        max_runs: None,
+        jitter_us: None,
+        coalesce: true,
+    };
+
+    #[test]
+    fn a_cron_task_moves_to_its_next_match_and_ledgers_the_dst_gap() {
+        let task = cron_task(NEW_YORK_SKIP, 0);
+        let f = settled(&task, Decision::Succeeded, "2027-03-13T07:30:01Z");
+        assert_eq!(f.status, TaskStatus::Scheduled);
+        assert_eq!(f.next_run_at, Some(at("2027-03-15T06:30:00Z")));
+        assert_eq!(f.due_at, at("2027-03-15T06:30:00Z"));
+        assert_eq!(f.misfires.len(), 1);
+        assert_eq!(f.misfires[0].reason.as_str(), "dst_gap");
+        assert_eq!(f.misfires[0].scheduled_at, at("2027-03-14T07:00:00Z"));
+    }
+
+    #[test]
+    fn max_runs_and_end_at_end_the_task_succeeded_even_after_a_failure() {
+        let bounded = StoredSchedule {
+            max_runs: Some(3),
+            ..NEW_YORK_SKIP
+        };
+        let third = settled(
+            &cron_task(bounded, 2),
+            Decision::Failed { exhausted: true },
+            "2027-03-13T07:30:01Z",
+        );
+        assert_eq!(third.status, TaskStatus::Succeeded);
+        assert_eq!(third.next_run_at, None);
+        assert_eq!(third.last_error.as_deref(), Some("HTTP 500"));
+        assert!(third.occurrence_finished);
+        let second = settled(
+            &cron_task(bounded, 1),
+            Decision::Succeeded,
+            "2027-03-13T07:30:01Z",
+        );
+        assert_eq!(second.status, TaskStatus::Scheduled);
+        let ending = StoredSchedule {
+            end_at: Some(at("2027-03-14T12:00:00Z")),
+            ..NEW_YORK_SKIP
+        };
+        let last = settled(
+            &cron_task(ending, 0),
+            Decision::Succeeded,
+            "2027-03-13T07:30:01Z",
+        );
+        assert_eq!(last.status, TaskStatus::Succeeded);
+        assert_eq!(last.last_error, None);
+    }
+
+    #[test]
+    fn jitter_delays_the_attempt_but_never_the_occurrence() {
+        let jittered = StoredSchedule {
+            jitter_us: Some(60_000_000),
+            ..NEW_YORK_SKIP
+        };
+        let task = cron_task(jittered, 0);
+        for _ in 0..100 {
+            let f = settled(&task, Decision::Succeeded, "2027-03-13T07:30:01Z");
+            let run_at = f.next_run_at.unwrap();
+            assert_eq!(run_at, at("2027-03-15T06:30:00Z"));
+            assert!(f.due_at >= run_at && f.due_at <= run_at + chrono::TimeDelta::seconds(60));
+        }
+    }
+
+    #[test]
+    fn a_schedule_that_no_longer_parses_fails_the_task_with_the_reason() {
+        let broken = StoredSchedule {
+            cron: Some("61 * * * *"),
+            ..NEW_YORK_SKIP
+        };
+        let f = settled(
+            &cron_task(broken, 0),
+            Decision::Succeeded,
+            "2027-03-13T07:30:01Z",
+        );
+        assert_eq!(f.status, TaskStatus::Failed);
+        assert!(f.last_error.unwrap().starts_with("schedule:"));
     }
 }

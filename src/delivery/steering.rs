@@ -25,6 +25,8 @@ pub fn end_task(mut finished: FinishedAttempt, task: &ClaimedTask) -> FinishedAt
     finished.due_at = task.due_at;
     finished.attempts = finished.attempt;
     finished.occurrence_finished = true;
+    // Occurrences skipped on the way to a next one that will never come are not misfires.
+    finished.misfires.clear();
     finished
 }
 
@@ -34,20 +36,26 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn task(interval_us: Option<i64>) -> ClaimedTask {
+        use crate::domain::recurrence::stored::{task_schedule, CronMemo, StoredSchedule};
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let stored = StoredSchedule {
+            interval_us,
+            coalesce: true,
+            ..StoredSchedule::default()
+        };
         ClaimedTask {
             task_id: "t".into(),
             callback: "c".into(),
             run_at: at,
             due_at: at,
             fire_at: at,
-            interval_us,
             kwargs: "{}".into(),
             group_id: None,
-            coalesce_missed: true,
             attempts: 0,
             occurrence: uuid::Uuid::nil(),
             fence: 1,
+            runs: 0,
+            schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
         }
     }
 
@@ -71,6 +79,7 @@ mod tests {
             error: None,
             outcome,
             response_prefix: None,
+            misfires: Vec::new(),
         }
     }
 

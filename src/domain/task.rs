@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 
 use super::duration::IsoDuration;
 use super::ids::Id;
+use super::recurrence::dst::DstPolicy;
 
-/// Whether a task runs once or repeats on a fixed interval.
+/// Whether a task runs once, repeats on a fixed `interval`, or on a `cron` expression.
 // Stored in a `text` column with a CHECK; an unknown value read back is a decode error.
 // (A `//` comment: the `///` text is the API's schema description.)
 #[derive(
@@ -20,6 +21,7 @@ pub enum RunType {
     #[default]
     Once,
     Recurring,
+    Cron,
 }
 
 impl RunType {
@@ -27,6 +29,7 @@ impl RunType {
         match self {
             RunType::Once => "once",
             RunType::Recurring => "recurring",
+            RunType::Cron => "cron",
         }
     }
 }
@@ -69,15 +72,31 @@ pub struct NewTask {
     pub task_id: Id,
     pub callback: Id,
     pub run_type: RunType,
+    /// The first occurrence's instant.
     pub run_at: DateTime<Utc>,
+    /// When the first attempt may start: `run_at`, or later within `jitter`.
+    pub due_at: DateTime<Utc>,
     /// Present exactly when `run_type` is recurring.
     pub interval: Option<IsoDuration>,
     pub timezone: Option<String>,
+    /// Cron tasks only: the expression and its DST policy.
+    pub cron: Option<(String, DstPolicy)>,
+    pub bounds: ScheduleBounds,
     /// The exact JSON text of a JSON object.
     pub kwargs: String,
     pub group_id: Option<Id>,
     pub paused: bool,
     pub coalesce: bool,
+}
+
+/// Schedule fields beyond the recurrence itself (recurring and cron tasks only; all
+/// `None` for `once` tasks).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScheduleBounds {
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub max_runs: Option<i64>,
+    pub jitter: Option<IsoDuration>,
 }
 
 /// A checked partial update of an unfinished task; `None` leaves a field as it is.
@@ -89,6 +108,13 @@ pub struct TaskPatch {
     pub interval: Option<IsoDuration>,
     /// `Some(None)` removes the task from its group.
     pub group_id: Option<Option<Id>>,
+    /// Cron tasks: the expression and DST policy (both, as they will be).
+    pub cron: Option<(String, DstPolicy)>,
+    pub start_at: Option<DateTime<Utc>>,
+    /// `Some(None)` removes the bound.
+    pub end_at: Option<Option<DateTime<Utc>>>,
+    pub max_runs: Option<Option<i64>>,
+    pub jitter: Option<Option<IsoDuration>>,
 }
 
 impl TaskPatch {
@@ -97,6 +123,11 @@ impl TaskPatch {
             && self.kwargs.is_none()
             && self.interval.is_none()
             && self.group_id.is_none()
+            && self.cron.is_none()
+            && self.start_at.is_none()
+            && self.end_at.is_none()
+            && self.max_runs.is_none()
+            && self.jitter.is_none()
     }
 }
 

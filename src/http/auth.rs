@@ -56,6 +56,10 @@ pub const ROUTES: &[(&str, &str, Required)] = &[
     ("POST", "/v1/tasks/delete", TASKS),
     ("POST", "/v1/tasks/retry", TASKS),
     ("GET", "/v1/tasks/{task_id}/attempts", READ),
+    ("GET", "/v1/tasks/{task_id}/schedule", READ),
+    ("GET", "/v1/tasks/{task_id}/misfires", READ),
+    // Computes occurrences and stores nothing: reading, though it is a POST.
+    ("POST", "/v1/schedules/preview", READ),
     ("POST", "/v1/tasks/{task_id}/retry", TASKS),
     ("GET", "/v1/stats/tasks", READ),
     ("GET", "/v1/stats/deliveries", READ),

@@ -12,6 +12,8 @@ pub(crate) mod ops;
 pub(crate) mod pagination;
 pub(crate) mod request_log;
 pub(crate) mod responses;
+pub(crate) mod schedule_dto;
+pub(crate) mod schedules;
 pub(crate) mod stats;
 pub(crate) mod task_dto;
 pub(crate) mod tasks;
@@ -64,6 +66,7 @@ pub struct AppState {
     ),
     tags(
         (name = "tasks", description = "Create, read, change, pause, resume and delete tasks."),
+        (name = "schedules", description = "Cron and interval schedules: preview occurrences (with DST flags), a task's next occurrences, and its misfire ledger."),
         (name = "callbacks", description = "Named webhook endpoints that tasks are delivered to."),
         (name = "operations", description = "Health, readiness and metrics."),
         (name = "keys", description = "API keys (scope `admin`)."),
@@ -88,6 +91,9 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::resume_tasks))
         .routes(routes!(tasks::delete_tasks))
         .routes(routes!(tasks::list_attempts))
+        .routes(routes!(schedules::preview_schedule))
+        .routes(routes!(schedules::task_schedule_preview))
+        .routes(routes!(schedules::list_misfires))
         .routes(routes!(tasks::retry_task))
         .routes(routes!(stats::task_counts))
         .routes(routes!(stats::delivery_counts))

@@ -5,11 +5,16 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use super::schedule_dto::{self, read_schedule, ScheduleInput};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::duration::IsoDuration;
 use crate::domain::ids::Id;
 use crate::domain::kwargs::check_kwargs;
 use crate::domain::limits::Limits;
+use crate::domain::recurrence::cron::CronExpression;
+use crate::domain::recurrence::dst::DstPolicy;
+use crate::domain::recurrence::stored::dst_policy;
+use crate::domain::recurrence::zoned_cron::CronSchedule;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskStatus};
 use crate::domain::time::{format_instant, parse_instant, parse_timezone};
 use crate::error::FieldError;
@@ -37,10 +42,12 @@ pub struct Kwargs(std::collections::HashMap<String, serde_json::Value>);
 pub struct TaskSpec {
     /// Name of a registered callback; resolved to its webhook URL at each attempt.
     pub callback: String,
-    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
-    #[schema(format = DateTime, example = "2025-03-14T14:00:00Z")]
-    pub run_at: String,
-    /// IANA time zone used to read a `run_at` that has no offset.
+    /// When to run (the first occurrence): RFC 3339 with an offset, or a local date-time
+    /// with `timezone`. Required, except for cron tasks.
+    #[serde(default)]
+    #[schema(format = DateTime, example = "2025-03-14T14:00:00Z", nullable = false)]
+    pub run_at: Option<String>,
+    /// IANA time zone used to read a `run_at` that has no offset, and a cron expression.
     #[serde(default)]
     #[schema(example = "America/New_York", nullable = false)]
     pub timezone: Option<String>,
@@ -48,7 +55,7 @@ pub struct TaskSpec {
     #[serde(default)]
     #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
-    /// `once` (default) or `recurring`.
+    /// `once` (default), `recurring` (every `interval`) or `cron`.
     #[serde(default)]
     #[schema(nullable = false)]
     pub run_type: Option<RunType>,
@@ -68,10 +75,40 @@ pub struct TaskSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub paused: Option<bool>,
-    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
+    /// A recurring task that fell behind fires once (true, default) or once per missed
+    /// slot (at most 100; older ones go to the misfire ledger).
     #[serde(default)]
     #[schema(nullable = false)]
     pub coalesce: Option<bool>,
+    /// Cron expression (`run_type: "cron"`): 5 fields (minute hour day-of-month month
+    /// day-of-week), or 6 with seconds first; `@yearly @annually @monthly @weekly @daily
+    /// @midnight @hourly`; `L`, `W`, `#`. Read in `timezone` (default `UTC`).
+    #[serde(default)]
+    #[schema(nullable = false, example = "0 9 * * 1-5")]
+    pub cron: Option<String>,
+    /// Cron only: what to do in DST gaps and overlaps. Default `skip` / `once`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron only: the first occurrence is the first match at or after this instant
+    /// (default: now), when `run_at` is not given.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron: no occurrence after this instant; then the task ends
+    /// `succeeded`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub end_at: Option<String>,
+    /// Recurring and cron: the task ends `succeeded` after this many finished occurrences.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1)]
+    pub max_runs: Option<i64>,
+    /// Recurring and cron: each occurrence runs at a uniformly random moment within
+    /// `[instant, instant + jitter]`, never early (at most `P7D`).
+    #[serde(default)]
+    #[schema(format = Duration, nullable = false, example = "PT30S")]
+    pub jitter: Option<String>,
 }
 
 /// Body of `POST /v1/tasks`: a task plus what to do if its id exists.
@@ -90,10 +127,12 @@ pub struct TaskSpec {
 pub struct CreateTaskRequest {
     /// Name of a registered callback; resolved to its webhook URL at each attempt.
     pub callback: String,
-    /// When to run: RFC 3339 with an offset, or a local date-time with `timezone`.
-    #[schema(format = DateTime)]
-    pub run_at: String,
-    /// IANA time zone used to read a `run_at` that has no offset.
+    /// When to run (the first occurrence): RFC 3339 with an offset, or a local date-time
+    /// with `timezone`. Required, except for cron tasks.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub run_at: Option<String>,
+    /// IANA time zone used to read a `run_at` that has no offset, and a cron expression.
     #[serde(default)]
     #[schema(nullable = false)]
     pub timezone: Option<String>,
@@ -101,7 +140,7 @@ pub struct CreateTaskRequest {
     #[serde(default)]
     #[schema(value_type = Option<Kwargs>, nullable = false)]
     pub kwargs: Option<Box<RawValue>>,
-    /// `once` (default) or `recurring`.
+    /// `once` (default), `recurring` (every `interval`) or `cron`.
     #[serde(default)]
     #[schema(nullable = false)]
     pub run_type: Option<RunType>,
@@ -121,10 +160,40 @@ pub struct CreateTaskRequest {
     #[serde(default)]
     #[schema(nullable = false)]
     pub paused: Option<bool>,
-    /// A recurring task that fell behind fires once (true, default) or once per missed slot.
+    /// A recurring task that fell behind fires once (true, default) or once per missed
+    /// slot (at most 100; older ones go to the misfire ledger).
     #[serde(default)]
     #[schema(nullable = false)]
     pub coalesce: Option<bool>,
+    /// Cron expression (`run_type: "cron"`): 5 fields (minute hour day-of-month month
+    /// day-of-week), or 6 with seconds first; `@yearly @annually @monthly @weekly @daily
+    /// @midnight @hourly`; `L`, `W`, `#`. Read in `timezone` (default `UTC`).
+    #[serde(default)]
+    #[schema(nullable = false, example = "0 9 * * 1-5")]
+    pub cron: Option<String>,
+    /// Cron only: what to do in DST gaps and overlaps. Default `skip` / `once`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron only: the first occurrence is the first match at or after this instant
+    /// (default: now), when `run_at` is not given.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron: no occurrence after this instant; then the task ends
+    /// `succeeded`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub end_at: Option<String>,
+    /// Recurring and cron: the task ends `succeeded` after this many finished occurrences.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1)]
+    pub max_runs: Option<i64>,
+    /// Recurring and cron: each occurrence runs at a uniformly random moment within
+    /// `[instant, instant + jitter]`, never early (at most `P7D`).
+    #[serde(default)]
+    #[schema(format = Duration, nullable = false, example = "PT30S")]
+    pub jitter: Option<String>,
     /// Replace a task with the same id (true, default) or answer 409 `task_exists`.
     #[serde(default)]
     #[schema(nullable = false)]
@@ -145,6 +214,12 @@ impl CreateTaskRequest {
             group_id: self.group_id,
             paused: self.paused,
             coalesce: self.coalesce,
+            cron: self.cron,
+            dst_policy: self.dst_policy,
+            start_at: self.start_at,
+            end_at: self.end_at,
+            max_runs: self.max_runs,
+            jitter: self.jitter,
         };
         (spec, self.replace_existing.unwrap_or(true))
     }
@@ -194,12 +269,7 @@ pub fn read_run_at(
 
 /// Reads an interval: an ISO 8601 duration greater than zero.
 pub fn read_interval(errors: &mut Errors, raw: &str, limits: &Limits) -> Option<IsoDuration> {
-    let interval = errors.check("interval", IsoDuration::parse(raw))?;
-    if interval.as_micros() <= 0 {
-        errors.push("interval", "must be greater than zero");
-        return None;
-    }
-    errors.check("interval", limits.check_interval(interval))
+    errors.check("interval", schedule_dto::interval(raw, limits))
 }
 
 /// Reads kwargs: a JSON object without NUL characters; absent or null means `{}`.
@@ -223,18 +293,32 @@ impl TaskSpec {
     pub fn into_new_task(self, prefix: &str, limits: &Limits) -> Result<NewTask, Vec<FieldError>> {
         let mut errors = Errors::new(prefix);
         let callback = errors.check("callback", Id::parse(&self.callback));
-        let (run_at, timezone) = read_run_at(&mut errors, &self.run_at, self.timezone.as_deref());
         let kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         let run_type = self.run_type.unwrap_or_default();
-        let interval = match (run_type, self.interval.as_deref()) {
-            (RunType::Recurring, None) => {
-                errors.push("interval", "is required for recurring tasks");
-                None
-            }
-            (RunType::Recurring, Some(raw)) => read_interval(&mut errors, raw, limits),
-            (RunType::Once, None) => None,
-            (RunType::Once, Some(_)) => {
-                errors.push("interval", "is only allowed with run_type \"recurring\"");
+        let coalesce = self.coalesce.unwrap_or(true);
+        let schedule = read_schedule(
+            ScheduleInput {
+                run_type,
+                run_at: self.run_at.as_deref(),
+                timezone: self.timezone.as_deref(),
+                interval: self.interval.as_deref(),
+                cron: self.cron.as_deref(),
+                dst_policy: self.dst_policy,
+                start_at: self.start_at.as_deref(),
+                end_at: self.end_at.as_deref(),
+                max_runs: self.max_runs,
+                jitter: self.jitter.as_deref(),
+                coalesce,
+            },
+            limits,
+            Utc::now(),
+        );
+        let schedule = match schedule {
+            Ok(schedule) => Some(schedule),
+            Err(problems) => {
+                for (field, message) in problems {
+                    errors.push(field, message);
+                }
                 None
             }
         };
@@ -246,21 +330,28 @@ impl TaskSpec {
             Some(raw) => errors.check("group_id", Id::parse(raw)).map(Some),
             None => Some(None),
         };
-        match (callback, run_at, kwargs, task_id, group_id) {
-            (Some(callback), Some(run_at), Some(kwargs), Some(task_id), Some(group_id))
+        match (callback, schedule, kwargs, task_id, group_id) {
+            (Some(callback), Some(schedule), Some(kwargs), Some(task_id), Some(group_id))
                 if errors.list.is_empty() =>
             {
+                // The first occurrence is jittered like every later one.
+                let due_at = schedule.schedule.as_ref().map_or(schedule.run_at, |s| {
+                    s.fire_at(schedule.run_at, &mut rand::thread_rng())
+                });
                 Ok(NewTask {
                     task_id,
                     callback,
                     run_type,
-                    run_at,
-                    interval,
-                    timezone,
+                    run_at: schedule.run_at,
+                    due_at,
+                    interval: schedule.interval,
+                    timezone: schedule.timezone,
+                    cron: schedule.cron,
+                    bounds: schedule.bounds,
                     kwargs,
                     group_id,
                     paused: self.paused.unwrap_or(false),
-                    coalesce: self.coalesce.unwrap_or(true),
+                    coalesce,
                 })
             }
             _ => Err(errors.list),
@@ -340,6 +431,21 @@ pub struct Task {
     pub updated_at: String,
     #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    /// Cron tasks: the expression.
+    pub cron: Option<String>,
+    /// Cron tasks: the DST policy.
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron tasks: the first occurrence was the first match at or after this instant.
+    #[schema(format = DateTime)]
+    pub start_at: Option<String>,
+    /// No occurrence after this instant.
+    #[schema(format = DateTime)]
+    pub end_at: Option<String>,
+    /// The task ends `succeeded` after this many finished occurrences (`runs`).
+    pub max_runs: Option<i64>,
+    /// Each occurrence runs within this long after its instant.
+    #[schema(format = Duration)]
+    pub jitter: Option<String>,
 }
 
 impl From<TaskRow> for Task {
@@ -370,6 +476,14 @@ impl From<TaskRow> for Task {
             created_at: format_instant(&row.created_at),
             updated_at: format_instant(&row.updated_at),
             finished_at: row.finished_at.as_ref().map(format_instant),
+            dst_policy: dst_policy(row.dst_gap.as_deref(), row.dst_overlap.as_deref()),
+            cron: row.cron,
+            start_at: row.start_at.as_ref().map(format_instant),
+            end_at: row.end_at.as_ref().map(format_instant),
+            max_runs: row.max_runs,
+            jitter: row
+                .jitter_us
+                .map(|us| IsoDuration::from_micros(us).to_string()),
         }
     }
 }
@@ -390,7 +504,8 @@ pub struct PatchTaskRequest {
     #[serde(default)]
     #[schema(format = DateTime, nullable = false)]
     pub run_at: Option<String>,
-    /// Time zone for a `run_at` without offset.
+    /// Time zone for a `run_at` without offset; for cron tasks, the zone the expression is
+    /// read in (given alone, it moves the next occurrence).
     #[serde(default)]
     #[schema(nullable = false)]
     pub timezone: Option<String>,
@@ -405,29 +520,75 @@ pub struct PatchTaskRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub group_id: Option<Option<String>>,
+    /// Cron tasks only. Without `run_at`, the next occurrence becomes the first match at
+    /// or after now (or `start_at`, if later) under the new schedule.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub cron: Option<String>,
+    /// Cron tasks only; moves the next occurrence like `cron`.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dst_policy: Option<DstPolicy>,
+    /// Cron tasks only; moves the next occurrence like `cron`.
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub start_at: Option<String>,
+    /// Recurring and cron tasks; null removes the bound.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub end_at: Option<Option<String>>,
+    /// Recurring and cron tasks; null removes the bound.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub max_runs: Option<Option<i64>>,
+    /// Recurring and cron tasks, from the next occurrence on; null removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Duration)]
+    pub jitter: Option<Option<String>>,
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl PatchTaskRequest {
-    /// Checks the patch against the task's run type.
+    /// Checks the patch against the task as it is (`now`: where a cron task's next
+    /// occurrence is searched from when its schedule changes).
     pub fn into_patch(
         self,
-        run_type: RunType,
+        current: &TaskRow,
         limits: &Limits,
+        now: DateTime<Utc>,
     ) -> Result<TaskPatch, Vec<FieldError>> {
+        let run_type = current.run_type;
+        let is_cron = run_type == RunType::Cron;
         let mut errors = Errors::new("");
         let mut patch = TaskPatch::default();
-        match self.run_at.as_deref() {
-            Some(raw) => {
-                let (at, zone) = read_run_at(&mut errors, raw, self.timezone.as_deref());
-                patch.run_at = at;
-                patch.timezone = zone;
+        // A cron task keeps its zone unless the patch names another one.
+        let zone_name = match (&self.timezone, is_cron) {
+            (Some(name), _) => Some(name.clone()),
+            (None, true) => current.timezone.clone(),
+            (None, false) => None,
+        };
+        let zone = match zone_name.as_deref().map(parse_timezone) {
+            Some(Ok(zone)) => Some(zone),
+            Some(Err(message)) => {
+                errors.push("timezone", message);
+                None
             }
-            None if self.timezone.is_some() => {
+            None => None,
+        };
+        match self.run_at.as_deref() {
+            // Read in the zone (a bad zone is reported once, not again as a bad run_at).
+            Some(raw) if zone.is_some() || zone_name.is_none() => {
+                patch.run_at = errors.check("run_at", parse_instant(raw, zone));
+                patch.timezone = zone.map(|z| z.name().to_owned());
+            }
+            Some(_) => {}
+            None if self.timezone.is_some() && !is_cron => {
                 errors.push("timezone", "is only allowed together with run_at");
             }
             None => {}
@@ -436,7 +597,7 @@ impl PatchTaskRequest {
             patch.kwargs = read_kwargs(&mut errors, self.kwargs, limits);
         }
         if let Some(raw) = self.interval.as_deref() {
-            if run_type == RunType::Once {
+            if run_type != RunType::Recurring {
                 errors.push("interval", "only recurring tasks have an interval");
             } else {
                 patch.interval = read_interval(&mut errors, raw, limits);
@@ -448,10 +609,86 @@ impl PatchTaskRequest {
                 Some(raw) => errors.check("group_id", Id::parse(&raw)).map(Some),
             };
         }
+        for (field, present) in [
+            ("cron", self.cron.is_some()),
+            ("dst_policy", self.dst_policy.is_some()),
+            ("start_at", self.start_at.is_some()),
+        ] {
+            if present && !is_cron {
+                errors.push(field, "only cron tasks have this field");
+            }
+        }
+        for (field, present) in [
+            ("end_at", self.end_at.is_some()),
+            ("max_runs", self.max_runs.is_some()),
+            ("jitter", self.jitter.is_some()),
+        ] {
+            if present && run_type == RunType::Once {
+                errors.push(field, "only recurring and cron tasks have this field");
+            }
+        }
+        if let Some(raw) = self.start_at.as_deref() {
+            patch.start_at = errors.check("start_at", parse_instant(raw, zone));
+        }
+        patch.end_at = self
+            .end_at
+            .map(|end| end.and_then(|raw| errors.check("end_at", parse_instant(&raw, zone))));
+        patch.max_runs = match self.max_runs {
+            Some(Some(n)) if n < 1 => {
+                errors.push("max_runs", "must be at least 1");
+                None
+            }
+            other => other,
+        };
+        patch.jitter = self.jitter.map(|jitter| {
+            jitter.and_then(|raw| errors.check("jitter", schedule_dto::read_jitter(&raw)))
+        });
+        let reschedules = self.cron.is_some()
+            || self.dst_policy.is_some()
+            || self.start_at.is_some()
+            || (self.timezone.is_some() && is_cron);
+        if is_cron && reschedules && errors.list.is_empty() {
+            let stored = dst_policy(current.dst_gap.as_deref(), current.dst_overlap.as_deref());
+            let dst = self.dst_policy.or(stored).unwrap_or_default();
+            let raw = self
+                .cron
+                .clone()
+                .or_else(|| current.cron.clone())
+                .unwrap_or_default();
+            if let (Some(expression), Some(zone)) = (
+                errors.check("cron", CronExpression::parse(&raw)),
+                zone.or(Some(chrono_tz::UTC)),
+            ) {
+                if patch.run_at.is_none() {
+                    let start = patch.start_at.or(current.start_at).unwrap_or(now).max(now);
+                    let schedule = CronSchedule::new(expression.clone(), zone, dst);
+                    match schedule.first_at_or_after(start) {
+                        Some(first) => patch.run_at = Some(first.occurrence.at),
+                        None => errors.push("cron", "has no occurrence after now"),
+                    }
+                    patch.timezone = Some(zone.name().to_owned());
+                }
+                patch.cron = Some((expression.as_str().to_owned(), dst));
+            }
+        }
+        if let Some(Some(end)) = patch.end_at {
+            let next = patch.run_at.unwrap_or(current.run_at);
+            if end < next {
+                errors.push(
+                    "end_at",
+                    format!(
+                        "{} is before the next occurrence, {}",
+                        format_instant(&end),
+                        format_instant(&next)
+                    ),
+                );
+            }
+        }
         if errors.list.is_empty() && patch.is_empty() {
             errors.push(
                 "body",
-                "nothing to change: give at least one of run_at, kwargs, interval, group_id",
+                "nothing to change: give at least one of run_at, kwargs, interval, group_id, \
+                 cron, timezone, dst_policy, start_at, end_at, max_runs, jitter",
             );
         }
         if errors.list.is_empty() {

@@ -272,8 +272,10 @@ pub async fn list_tasks(
 /// Change an unfinished task.
 ///
 /// Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
-/// (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-/// a new occurrence (attempts reset). A task being delivered loses its claim, so the change
+/// (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
+/// `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
+/// first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
+/// removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered loses its claim, so the change
 /// applies to its next send.
 #[utoipa::path(patch, path = "/v1/tasks/{task_id}", tag = "tasks",
     params(("task_id" = String, Path, description = "The task's id")),
@@ -309,7 +311,7 @@ pub async fn update_task(
         return Err(finished(current.status));
     }
     let patch = request
-        .into_patch(current.run_type, &state.limits)
+        .into_patch(&current, &state.limits, chrono::Utc::now())
         .map_err(ApiError::validation)?;
     let row = match store::patch_task(&state.pool, &id, &patch).await? {
         Some(patched) => patched,

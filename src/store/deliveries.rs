@@ -16,11 +16,14 @@ use super::notify;
 use super::callbacks::{CallbackRow, PREVIOUS_SECRET_COLUMNS};
 use crate::domain::attempt::RecordedOutcome;
 use crate::domain::callback::Callback;
+use crate::domain::recurrence::occurrence::Misfire;
+use crate::domain::recurrence::stored::{task_schedule, CronMemo, StoredSchedule};
+use crate::domain::recurrence::task_schedule::TaskSchedule;
 use crate::domain::sealed::AtRest;
 use crate::domain::task::TaskStatus;
 
 /// A claimed task: everything needed to deliver it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClaimedTask {
     pub task_id: String,
     pub callback: String,
@@ -29,13 +32,16 @@ pub struct ClaimedTask {
     /// When its attempt may start: `due_at`, or later when the callback's rate limit
     /// gave it a later slot.
     pub fire_at: DateTime<Utc>,
-    pub interval_us: Option<i64>,
     pub kwargs: String,
     pub group_id: Option<String>,
-    pub coalesce_missed: bool,
     pub attempts: i32,
     pub occurrence: uuid::Uuid,
     pub fence: i64,
+    /// Finished occurrences before this one (what `max_runs` counts).
+    pub runs: i64,
+    /// How the task recurs: `None` for a `once` task; `Err` when its stored schedule no
+    /// longer parses (the occurrence then ends the task, with the reason as its error).
+    pub schedule: Option<Result<TaskSchedule, String>>,
 }
 
 /// One claim: the tasks, the database clock when the claim was done, and the earliest due
@@ -74,23 +80,48 @@ struct ClaimRow {
     attempts: Option<i32>,
     occurrence: Option<uuid::Uuid>,
     fence: Option<i64>,
+    runs: Option<i64>,
+    timezone: Option<String>,
+    cron: Option<String>,
+    dst_gap: Option<String>,
+    dst_overlap: Option<String>,
+    end_at: Option<DateTime<Utc>>,
+    max_runs: Option<i64>,
+    jitter_us: Option<i64>,
 }
 
 impl ClaimRow {
-    fn into_task(self) -> Option<ClaimedTask> {
+    /// The claimed task, its schedule rebuilt (each cron expression of the claim parsed
+    /// once, through `memo`); `None` for the row that only carries the clock.
+    fn into_task(self, memo: &mut CronMemo) -> Option<ClaimedTask> {
+        let schedule = task_schedule(
+            StoredSchedule {
+                interval_us: self.interval_us,
+                cron: self.cron.as_deref(),
+                timezone: self.timezone.as_deref(),
+                dst_gap: self.dst_gap.as_deref(),
+                dst_overlap: self.dst_overlap.as_deref(),
+                end_at: self.end_at,
+                max_runs: self.max_runs,
+                jitter_us: self.jitter_us,
+                coalesce: self.coalesce_missed?,
+            },
+            memo,
+        )
+        .transpose();
         Some(ClaimedTask {
             task_id: self.task_id?,
             callback: self.callback?,
             run_at: self.run_at?,
             due_at: self.due_at?,
             fire_at: self.fire_at?,
-            interval_us: self.interval_us,
             kwargs: self.kwargs?,
             group_id: self.group_id,
-            coalesce_missed: self.coalesce_missed?,
             attempts: self.attempts?,
             occurrence: self.occurrence?,
             fence: self.fence?,
+            runs: self.runs?,
+            schedule,
         })
     }
 }
@@ -171,7 +202,8 @@ pub async fn claim_due(
                  and t.status = 'scheduled' and not t.paused \
                returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
                  t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
-                 t.occurrence, t.fence \
+                 t.occurrence, t.fence, t.runs, t.timezone, t.cron, t.dst_gap, \
+                 t.dst_overlap, t.end_at, t.max_runs, t.jitter_us \
              ), horizon as ( \
                select (select min(due_at) from tasks \
                   where status = 'scheduled' and not paused \
@@ -210,7 +242,11 @@ pub async fn claim_due(
     let db_now = rows.iter().map(|r| r.db_now).max().unwrap_or_else(Utc::now);
     let next_due = rows.first().and_then(|r| r.next_due);
     let filled = rows.first().is_some_and(|r| r.filled);
-    let tasks = rows.into_iter().filter_map(ClaimRow::into_task).collect();
+    let mut memo = CronMemo::default();
+    let tasks = rows
+        .into_iter()
+        .filter_map(|row| row.into_task(&mut memo))
+        .collect();
     Ok(Claim {
         tasks,
         db_now,
@@ -269,6 +305,9 @@ pub struct FinishedAttempt {
     /// `Succeeded`, `Retrying` or `Failed`; recorded as `Superseded` if the claim was lost.
     pub outcome: RecordedOutcome,
     pub response_prefix: Option<String>,
+    /// Occurrences that did not run, for the misfire ledger (recorded only when the
+    /// result is applied).
+    pub misfires: Vec<Misfire>,
 }
 
 /// Applies a batch of results (where the fence still matches and the task is still
@@ -298,6 +337,7 @@ pub async fn finish_attempts(
             batch.iter().map(|f| f.$field.clone()).collect::<Vec<_>>()
         };
     }
+    let misfires = MisfireColumns::of(batch);
     sqlx::query_scalar(
         "with input as ( \
            select *, 'running'::text as held, $18::text as holder \
@@ -331,6 +371,12 @@ pub async fn finish_attempts(
              i.response_prefix, $18 \
            from input i \
            where exists (select 1 from tasks t where t.task_id = i.task_id) \
+         ), ledger as ( \
+           insert into misfires (task_id, scheduled_at, local, reason) \
+           select m.task_id, m.scheduled_at, m.local, m.reason \
+           from unnest($19::text[], $20::timestamptz[], $21::timestamp[], $22::text[]) \
+             as m(task_id, scheduled_at, local, reason) \
+           where m.task_id in (select task_id from applied) \
          ) \
          select task_id from applied",
     )
@@ -352,8 +398,37 @@ pub async fn finish_attempts(
     .bind(batch.iter().map(|f| f.outcome).collect::<Vec<_>>())
     .bind(column!(response_prefix))
     .bind(instance)
+    .bind(misfires.task_id)
+    .bind(misfires.scheduled_at)
+    .bind(misfires.local)
+    .bind(misfires.reason)
     .fetch_all(pool)
     .await
+}
+
+/// The misfires of a finished batch as the finish statement's arrays (usually empty: a
+/// task only misfires when it fell behind or met a DST gap).
+#[derive(Default)]
+struct MisfireColumns {
+    task_id: Vec<String>,
+    scheduled_at: Vec<DateTime<Utc>>,
+    local: Vec<Option<chrono::NaiveDateTime>>,
+    reason: Vec<&'static str>,
+}
+
+impl MisfireColumns {
+    fn of(batch: &[FinishedAttempt]) -> Self {
+        let mut columns = MisfireColumns::default();
+        for finished in batch {
+            for misfire in &finished.misfires {
+                columns.task_id.push(finished.task_id.clone());
+                columns.scheduled_at.push(misfire.scheduled_at);
+                columns.local.push(misfire.local);
+                columns.reason.push(misfire.reason.as_str());
+            }
+        }
+        columns
+    }
 }
 
 /// Hands claims back (unsent, or abandoned at shutdown) so any instance can take them at
@@ -423,7 +498,8 @@ pub async fn rescue_expired_leases(pool: &PgPool, limit: i64) -> Result<u64, sql
 }
 
 /// Deletes up to `limit` finished tasks older than the retention period, with their
-/// attempts, and up to `limit` attempts of any task older than it. Returns rows removed.
+/// attempts and misfires, and up to `limit` attempts and `limit` misfires of any task
+/// older than it. Returns rows removed.
 pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, sqlx::Error> {
     let removed: i64 = sqlx::query_scalar(
         "with doomed as ( \
@@ -435,6 +511,15 @@ pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, 
            returning t.task_id \
          ), gone_history as ( \
            delete from attempts a using gone where a.task_id = gone.task_id returning 1 \
+         ), gone_ledger as ( \
+           delete from misfires m using gone where m.task_id = gone.task_id returning 1 \
+         ), oldest_misfires as ( \
+           select misfire_id from misfires order by misfire_id limit $2 \
+         ), old_misfires as ( \
+           delete from misfires m using oldest_misfires \
+           where m.misfire_id = oldest_misfires.misfire_id \
+             and m.recorded_at < now() - $1::int8 * interval '1 microsecond' \
+           returning 1 \
          ), oldest as ( \
            select attempt_id from attempts order by attempt_id limit $2 \
          ), old_attempts as ( \
@@ -443,7 +528,8 @@ pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, 
              and a.started_at < now() - $1::int8 * interval '1 microsecond' \
            returning 1 \
          ) \
-         select (select count(*) from gone) + (select count(*) from old_attempts)",
+         select (select count(*) from gone) + (select count(*) from old_attempts) \
+           + (select count(*) from old_misfires)",
     )
     .bind(retention_us)
     .bind(limit)

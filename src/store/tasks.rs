@@ -15,7 +15,8 @@ use crate::domain::task::{NewTask, RunType, TaskPatch, TaskSelector, TaskStatus}
 pub const TASK_COLUMNS: &str = "t.task_id, t.callback, t.run_type, t.run_at, t.due_at, \
      t.interval_us, t.timezone, t.kwargs::text as kwargs, t.group_id, t.paused, t.paused_at, \
      t.coalesce_missed, t.status, t.attempts, t.last_error, t.runs, t.created_at, t.updated_at, \
-     t.finished_at";
+     t.finished_at, t.cron, t.dst_gap, t.dst_overlap, t.start_at, t.end_at, t.max_runs, \
+     t.jitter_us";
 
 /// A task as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -39,6 +40,13 @@ pub struct TaskRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub cron: Option<String>,
+    pub dst_gap: Option<String>,
+    pub dst_overlap: Option<String>,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub max_runs: Option<i64>,
+    pub jitter_us: Option<i64>,
 }
 
 /// What a create did with one task.
@@ -65,7 +73,10 @@ fn on_conflict(replace: bool) -> &'static str {
          timezone = excluded.timezone, kwargs = excluded.kwargs, group_id = excluded.group_id, \
          paused = excluded.paused, \
          paused_at = case when excluded.paused then coalesce(t.paused_at, now()) end, \
-         coalesce_missed = excluded.coalesce_missed, status = 'scheduled', attempts = 0, \
+         coalesce_missed = excluded.coalesce_missed, cron = excluded.cron, \
+         dst_gap = excluded.dst_gap, dst_overlap = excluded.dst_overlap, \
+         start_at = excluded.start_at, end_at = excluded.end_at, max_runs = excluded.max_runs, \
+         jitter_us = excluded.jitter_us, status = 'scheduled', attempts = 0, \
          last_error = null, runs = 0, occurrence = gen_random_uuid(), lease_until = null, \
          claimed_by = null, fence = taskshed_new_fence(), updated_at = now(), finished_at = null"
     } else {
@@ -77,17 +88,23 @@ fn on_conflict(replace: bool) -> &'static str {
 /// revalidation notice for the whole statement. The caller checks callbacks beforehand
 /// ([`unknown_callbacks`]) rather than per row here.
 fn insert_many_statement(replace: bool) -> String {
+    const SCHEDULE_COLUMNS: &str =
+        "cron, dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us";
     format!(
         "with input as ( \
            select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], \
-             $5::int8[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+             $5::int8[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[], \
+             $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], \
+             $16::timestamptz[], $17::int8[], $18::int8[]) \
            as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
-                paused, coalesce_missed) \
+                paused, coalesce_missed, due_at, cron, dst_gap, dst_overlap, start_at, end_at, \
+                max_runs, jitter_us) \
          ), written as ( \
            insert into tasks as t (task_id, callback, run_type, run_at, due_at, interval_us, \
-             timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-           select task_id, callback, run_type, run_at, run_at, interval_us, timezone, \
-             kwargs::json, group_id, paused, case when paused then now() end, coalesce_missed \
+             timezone, kwargs, group_id, paused, paused_at, coalesce_missed, {SCHEDULE_COLUMNS}) \
+           select task_id, callback, run_type, run_at, due_at, interval_us, timezone, \
+             kwargs::json, group_id, paused, case when paused then now() end, coalesce_missed, \
+             {SCHEDULE_COLUMNS} \
            from input \
            on conflict (task_id) {} \
            returning t.task_id, t.due_at, t.paused, (xmax = 0) as inserted \
@@ -105,10 +122,12 @@ fn insert_many_statement(replace: bool) -> String {
 /// (no arrays, no CTEs), the create path's hot statement; no row means the callback is
 /// not registered.
 const INSERT_ONE: &str = "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
-       interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-     select $1::text, $2::text, $3::text, $4::timestamptz, $4::timestamptz, $5::int8, \
+       interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, cron, \
+       dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
+     select $1::text, $2::text, $3::text, $4::timestamptz, $11::timestamptz, $5::int8, \
        $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
-       $10::bool \
+       $10::bool, $12::text, $13::text, $14::text, $15::timestamptz, $16::timestamptz, \
+       $17::int8, $18::int8 \
      where exists (select 1 from callbacks c where c.name = $2::text)";
 
 /// The single-task upsert, with its wake-up and (for a replaced task, which may have been
@@ -131,13 +150,18 @@ fn insert_one_statement(replace: bool) -> String {
 /// insertion per row (about twice the work of a plain insert, measured). If an id exists
 /// the statement fails whole with a unique violation and the upsert runs instead.
 const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type, run_at, \
-       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-     select task_id, callback, run_type, run_at, run_at, interval_us, timezone, kwargs::json, \
-       group_id, paused, case when paused then now() end, coalesce_missed \
+       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, \
+       cron, dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
+     select task_id, callback, run_type, run_at, due_at, interval_us, timezone, kwargs::json, \
+       group_id, paused, case when paused then now() end, coalesce_missed, cron, dst_gap, \
+       dst_overlap, start_at, end_at, max_runs, jitter_us \
      from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
-       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[], $11::timestamptz[], \
+       $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], \
+       $17::int8[], $18::int8[]) \
        as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
-            paused, coalesce_missed)";
+            paused, coalesce_missed, due_at, cron, dst_gap, dst_overlap, start_at, end_at, \
+            max_runs, jitter_us)";
 
 /// The optimistic single insert (see [`INSERT_MANY_PLAIN`]) with its wake-up; no row back
 /// means the callback is not registered.
@@ -185,6 +209,14 @@ struct InsertColumns {
     group_id: Vec<Option<String>>,
     paused: Vec<bool>,
     coalesce: Vec<bool>,
+    due_at: Vec<DateTime<Utc>>,
+    cron: Vec<Option<String>>,
+    dst_gap: Vec<Option<&'static str>>,
+    dst_overlap: Vec<Option<&'static str>>,
+    start_at: Vec<Option<DateTime<Utc>>>,
+    end_at: Vec<Option<DateTime<Utc>>>,
+    max_runs: Vec<Option<i64>>,
+    jitter_us: Vec<Option<i64>>,
 }
 
 impl InsertColumns {
@@ -201,6 +233,14 @@ impl InsertColumns {
             group_id: Vec::with_capacity(n),
             paused: Vec::with_capacity(n),
             coalesce: Vec::with_capacity(n),
+            due_at: Vec::with_capacity(n),
+            cron: Vec::with_capacity(n),
+            dst_gap: Vec::with_capacity(n),
+            dst_overlap: Vec::with_capacity(n),
+            start_at: Vec::with_capacity(n),
+            end_at: Vec::with_capacity(n),
+            max_runs: Vec::with_capacity(n),
+            jitter_us: Vec::with_capacity(n),
         };
         for task in tasks {
             cols.task_id.push(task.task_id.as_str().to_owned());
@@ -214,12 +254,41 @@ impl InsertColumns {
                 .push(task.group_id.as_ref().map(|g| g.as_str().to_owned()));
             cols.paused.push(task.paused);
             cols.coalesce.push(task.coalesce);
+            let schedule = ScheduleValues::of(task);
+            cols.due_at.push(task.due_at);
+            cols.cron.push(schedule.cron.map(str::to_owned));
+            cols.dst_gap.push(schedule.dst_gap);
+            cols.dst_overlap.push(schedule.dst_overlap);
+            cols.start_at.push(task.bounds.start_at);
+            cols.end_at.push(task.bounds.end_at);
+            cols.max_runs.push(task.bounds.max_runs);
+            cols.jitter_us.push(schedule.jitter_us);
         }
         cols
     }
 }
 
-/// Binds the ten column arrays, in statement order, to a `Query` or `QueryAs`.
+/// A task's schedule columns as bound.
+struct ScheduleValues<'a> {
+    cron: Option<&'a str>,
+    dst_gap: Option<&'static str>,
+    dst_overlap: Option<&'static str>,
+    jitter_us: Option<i64>,
+}
+
+impl<'a> ScheduleValues<'a> {
+    fn of(task: &'a NewTask) -> Self {
+        let cron = task.cron.as_ref();
+        ScheduleValues {
+            cron: cron.map(|(expression, _)| expression.as_str()),
+            dst_gap: cron.map(|(_, dst)| dst.gap.as_str()),
+            dst_overlap: cron.map(|(_, dst)| dst.overlap.as_str()),
+            jitter_us: task.bounds.jitter.map(|jitter| jitter.as_micros()),
+        }
+    }
+}
+
+/// Binds the eighteen column arrays, in statement order, to a `Query` or `QueryAs`.
 macro_rules! bind_columns {
     ($query:expr, $cols:expr) => {{
         let cols = $cols;
@@ -234,6 +303,14 @@ macro_rules! bind_columns {
             .bind(cols.group_id)
             .bind(cols.paused)
             .bind(cols.coalesce)
+            .bind(cols.due_at)
+            .bind(cols.cron)
+            .bind(cols.dst_gap)
+            .bind(cols.dst_overlap)
+            .bind(cols.start_at)
+            .bind(cols.end_at)
+            .bind(cols.max_runs)
+            .bind(cols.jitter_us)
     }};
 }
 
@@ -256,6 +333,7 @@ pub async fn insert_task(
     task: &NewTask,
     replace: bool,
 ) -> Result<CreateOne, sqlx::Error> {
+    let schedule = ScheduleValues::of(task);
     macro_rules! bind_task {
         ($query:expr) => {
             $query
@@ -269,6 +347,14 @@ pub async fn insert_task(
                 .bind(task.group_id.as_ref().map(Id::as_str))
                 .bind(task.paused)
                 .bind(task.coalesce)
+                .bind(task.due_at)
+                .bind(schedule.cron)
+                .bind(schedule.dst_gap)
+                .bind(schedule.dst_overlap)
+                .bind(task.bounds.start_at)
+                .bind(task.bounds.end_at)
+                .bind(task.bounds.max_runs)
+                .bind(schedule.jitter_us)
         };
     }
     let plain: Result<Option<TaskRow>, sqlx::Error> =
@@ -360,14 +446,19 @@ pub async fn insert_tasks(
 /// several independent single-create requests in one plain `INSERT`, and returns each
 /// written row. A task whose callback is not registered is left out of the result.
 const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_type, run_at, \
-       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed) \
-     select i.task_id, i.callback, i.run_type, i.run_at, i.run_at, i.interval_us, i.timezone, \
+       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, \
+       cron, dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
+     select i.task_id, i.callback, i.run_type, i.run_at, i.due_at, i.interval_us, i.timezone, \
        i.kwargs::json, i.group_id, i.paused, case when i.paused then now() end, \
-       i.coalesce_missed \
+       i.coalesce_missed, i.cron, i.dst_gap, i.dst_overlap, i.start_at, i.end_at, i.max_runs, \
+       i.jitter_us \
      from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
-       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[]) \
+       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[], $11::timestamptz[], \
+       $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], \
+       $17::int8[], $18::int8[]) \
        as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
-            paused, coalesce_missed) \
+            paused, coalesce_missed, due_at, cron, dst_gap, dst_overlap, start_at, end_at, \
+            max_runs, jitter_us) \
      where exists (select 1 from callbacks c where c.name = i.callback) \
      returning ";
 
@@ -539,6 +630,8 @@ pub async fn delete_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64,
            delete from tasks where {} returning task_id, status \
          ), history as ( \
            delete from attempts where task_id in (select task_id from gone) \
+         ), ledger as ( \
+           delete from misfires where task_id in (select task_id from gone) \
          ), {} \
          select count(*) + {} from gone",
         selector_clause(selector),
@@ -643,6 +736,12 @@ pub async fn patch_task(
            kwargs = coalesce($4::text::json, t.kwargs), \
            interval_us = coalesce($5::int8, t.interval_us), \
            group_id = case when $6::bool then $7::text else t.group_id end, \
+           cron = coalesce($8::text, t.cron), dst_gap = coalesce($9::text, t.dst_gap), \
+           dst_overlap = coalesce($10::text, t.dst_overlap), \
+           start_at = coalesce($11::timestamptz, t.start_at), \
+           end_at = case when $12::bool then $13::timestamptz else t.end_at end, \
+           max_runs = case when $14::bool then $15::int8 else t.max_runs end, \
+           jitter_us = case when $16::bool then $17::int8 else t.jitter_us end, \
            attempts = case when $2::timestamptz is null then t.attempts else 0 end, \
            occurrence = case when $2::timestamptz is null then t.occurrence \
                         else gen_random_uuid() end, \
@@ -663,6 +762,21 @@ pub async fn patch_task(
     .bind(patch.interval.map(|i| i.as_micros()))
     .bind(set_group)
     .bind(group)
+    .bind(
+        patch
+            .cron
+            .as_ref()
+            .map(|(expression, _)| expression.as_str()),
+    )
+    .bind(patch.cron.as_ref().map(|(_, dst)| dst.gap.as_str()))
+    .bind(patch.cron.as_ref().map(|(_, dst)| dst.overlap.as_str()))
+    .bind(patch.start_at)
+    .bind(patch.end_at.is_some())
+    .bind(patch.end_at.flatten())
+    .bind(patch.max_runs.is_some())
+    .bind(patch.max_runs.flatten())
+    .bind(patch.jitter.is_some())
+    .bind(patch.jitter.flatten().map(|jitter| jitter.as_micros()))
     .fetch_optional(pool)
     .await?;
     Ok(row)

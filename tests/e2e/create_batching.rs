@@ -13,18 +13,22 @@ use serde_json::json;
 use taskshed::harness::CreateBatcher;
 use taskshed::harness::Id;
 use taskshed::harness::{CreateOne, WriteOutcome};
-use taskshed::harness::{NewTask, RunType};
+use taskshed::harness::{NewTask, RunType, ScheduleBounds};
 
 use crate::support::app::TestApp;
 
 fn task(id: &str, callback: &str) -> NewTask {
+    let run_at = Utc::now() + TimeDelta::hours(1);
     NewTask {
         task_id: Id::parse(id).unwrap(),
         callback: Id::parse(callback).unwrap(),
         run_type: RunType::Once,
-        run_at: Utc::now() + TimeDelta::hours(1),
+        run_at,
+        due_at: run_at,
         interval: None,
         timezone: None,
+        cron: None,
+        bounds: ScheduleBounds::default(),
         kwargs: format!(r#"{{"id": "{id}"}}"#),
         group_id: None,
         paused: false,

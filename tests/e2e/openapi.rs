@@ -84,6 +84,14 @@ fn spec_describes_every_endpoint_of_the_contract() {
         ("delete", "/v1/tasks/{task_id}", "delete_task"),
         ("get", "/v1/tasks/{task_id}/attempts", "list_attempts"),
         ("post", "/v1/tasks/{task_id}/retry", "retry_task"),
+        // API.md v2, "Schedules".
+        ("post", "/v1/schedules/preview", "preview_schedule"),
+        (
+            "get",
+            "/v1/tasks/{task_id}/schedule",
+            "task_schedule_preview",
+        ),
+        ("get", "/v1/tasks/{task_id}/misfires", "list_misfires"),
     ];
     for (method, path, operation_id) in operations {
         let operation = &spec["paths"][path][method];
@@ -137,7 +145,17 @@ fn spec_describes_every_endpoint_of_the_contract() {
             "TaskStatus",
             &["scheduled", "running", "succeeded", "failed"][..],
         ),
-        ("RunType", &["once", "recurring"][..]),
+        ("RunType", &["once", "recurring", "cron"][..]),
+        ("GapPolicy", &["skip", "shift"][..]),
+        ("OverlapPolicy", &["once", "both"][..]),
+        (
+            "DstFlag",
+            &["gap_shifted", "overlap_first", "overlap_second"][..],
+        ),
+        (
+            "MisfireReason",
+            &["coalesced", "catchup_limit", "dst_gap"][..],
+        ),
         ("BatchOutcome", &["created", "replaced", "kept"][..]),
     ] {
         assert_eq!(
@@ -160,6 +178,10 @@ fn spec_describes_every_endpoint_of_the_contract() {
         "AffectedResponse",
         "Attempt",
         "AttemptPage",
+        "PreviewRequest",
+        "SchedulePreview",
+        "MisfirePage",
+        "DstPolicy",
         "Callback",
         "CallbackSpec",
         "CallbackPage",

@@ -16,11 +16,13 @@
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::occurrence::DstFlag;
 
-/// What to do with a local time that a spring-forward skips.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What to do with a local time that a spring-forward skips: `skip` runs nothing that
+/// day, `shift` runs at the first instant after the gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GapPolicy {
     /// Run nothing for it (OCPS, EventBridge); the preview and the ledger say `dst_gap`.
@@ -30,8 +32,9 @@ pub enum GapPolicy {
     Shift,
 }
 
-/// What to do with a local time that a fall-back repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What to do with a local time that a fall-back repeats: `once` runs at the first of
+/// the two instants, `both` at each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverlapPolicy {
     /// Run at the first of the two instants.
@@ -41,8 +44,29 @@ pub enum OverlapPolicy {
     Both,
 }
 
-/// `{"gap": "skip" | "shift", "overlap": "once" | "both"}`, default `skip` / `once`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The stored (and JSON) names of the policies.
+impl GapPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapPolicy::Skip => "skip",
+            GapPolicy::Shift => "shift",
+        }
+    }
+}
+
+impl OverlapPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverlapPolicy::Once => "once",
+            OverlapPolicy::Both => "both",
+        }
+    }
+}
+
+/// What a cron task does with local times that DST changes skip or repeat (default
+/// `skip` / `once`). Applies to expressions whose hour field names hours; `*` or stepped
+/// hours keep their rhythm in elapsed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DstPolicy {
     pub gap: GapPolicy,

@@ -12,13 +12,11 @@
 //! - `rule`: `Recurrence`, interval or cron behind one interface;
 //! - `bounds`, `jitter`, `task_schedule`: a task's `end_at`/`max_runs`, jitter, and all of
 //!   its schedule fields together;
-//! - `catch_up`: the next step when an occurrence finishes; `preview`: the next N.
+//! - `catch_up`: the next step when an occurrence finishes; `preview`: the next N;
+//! - `stored`: a task row's schedule columns back into a `TaskSchedule`.
 //!
 //! The parsed schedule is built once (from the API's DTO or a stored row) and is cheap to
 //! evaluate: the delivery engine asks for the next occurrence on every finished delivery.
-
-// Wired into the API and delivery by issue 15's integration.
-#![allow(dead_code)]
 
 pub(crate) mod bounds;
 pub(crate) mod catch_up;
@@ -28,6 +26,7 @@ pub(crate) mod jitter;
 pub(crate) mod occurrence;
 pub(crate) mod preview;
 pub(crate) mod rule;
+pub(crate) mod stored;
 pub(crate) mod task_schedule;
 pub(crate) mod zoned_cron;
 

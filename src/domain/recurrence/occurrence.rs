@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-/// How a DST change touched an occurrence; `None` (JSON `null`) when it did not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How a DST change touched an occurrence (null when it did not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DstFlag {
     /// Its local time fell in a spring-forward gap; it runs at the first instant after it.
@@ -46,8 +47,10 @@ pub struct SkippedLocalTime {
     pub clocks_jumped_at: DateTime<Utc>,
 }
 
-/// Why an occurrence did not run; the `reason` of a misfire-ledger entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Why an occurrence did not run: `coalesced` (a late run stood for it), `catchup_limit`
+/// (older than the newest 100 missed with `coalesce: false`), `dst_gap` (a spring-forward
+/// skipped its local time under the `skip` policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MisfireReason {
     /// Missed while the task was behind, with `coalesce: true`: one late run stood for it.

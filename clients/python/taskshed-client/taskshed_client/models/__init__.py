@@ -17,16 +17,25 @@ from .create_task_request import CreateTaskRequest
 from .created_key import CreatedKey
 from .delivery_counts import DeliveryCounts
 from .delivery_minute import DeliveryMinute
+from .dst_flag import DstFlag
+from .dst_policy import DstPolicy
 from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
 from .field_error import FieldError
 from .flow_state import FlowState
+from .gap_policy import GapPolicy
 from .headers import Headers
 from .health import Health
 from .key_page import KeyPage
 from .kwargs import Kwargs
+from .misfire import Misfire
+from .misfire_page import MisfirePage
+from .misfire_reason import MisfireReason
+from .overlap_policy import OverlapPolicy
 from .patch_task_request import PatchTaskRequest
+from .preview_occurrence import PreviewOccurrence
+from .preview_request import PreviewRequest
 from .problem import Problem
 from .rate_limit_spec import RateLimitSpec
 from .registered_callback import RegisteredCallback
@@ -35,6 +44,8 @@ from .retry_spec import RetrySpec
 from .rotate_secret_spec import RotateSecretSpec
 from .rotated_secret import RotatedSecret
 from .run_type import RunType
+from .schedule_preview import SchedulePreview
+from .skipped_occurrence import SkippedOccurrence
 from .task import Task
 from .task_counts import TaskCounts
 from .task_page import TaskPage
@@ -60,16 +71,25 @@ __all__ = (
     "CreateTaskRequest",
     "DeliveryCounts",
     "DeliveryMinute",
+    "DstFlag",
+    "DstPolicy",
     "ExecutionTimesRequest",
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",
     "FieldError",
     "FlowState",
+    "GapPolicy",
     "Headers",
     "Health",
     "KeyPage",
     "Kwargs",
+    "Misfire",
+    "MisfirePage",
+    "MisfireReason",
+    "OverlapPolicy",
     "PatchTaskRequest",
+    "PreviewOccurrence",
+    "PreviewRequest",
     "Problem",
     "RateLimitSpec",
     "RegisteredCallback",
@@ -78,6 +98,8 @@ __all__ = (
     "RotatedSecret",
     "RotateSecretSpec",
     "RunType",
+    "SchedulePreview",
+    "SkippedOccurrence",
     "Task",
     "TaskCounts",
     "TaskPage",

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class RunType(StrEnum):
+    CRON = "cron"
     ONCE = "once"
     RECURRING = "recurring"
 

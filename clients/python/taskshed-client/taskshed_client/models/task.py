@@ -12,6 +12,7 @@ from ..models.task_status import TaskStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.dst_policy import DstPolicy
     from ..models.kwargs import Kwargs
 
 
@@ -29,7 +30,7 @@ class Task:
         kwargs (Kwargs): A task's keyword arguments: any JSON object. It is stored and POSTed to the callback's
             URL byte for byte as sent (no re-encoding); `\\u0000` is refused. Example: {'template': 'reminder', 'user_id':
             42}.
-        run_type (RunType): Whether a task runs once or repeats on a fixed interval.
+        run_type (RunType): Whether a task runs once, repeats on a fixed `interval`, or on a `cron` expression.
         paused (bool):
         coalesce (bool):
         status (TaskStatus): Where a task is in its life: waiting, being delivered, or finished.
@@ -45,6 +46,13 @@ class Task:
         next_attempt_at (datetime.datetime | None | Unset): When the next attempt may start: `run_at`, or later while
             waiting out a retry backoff.
         finished_at (datetime.datetime | None | Unset):
+        cron (None | str | Unset): Cron tasks: the expression.
+        dst_policy (DstPolicy | None | Unset):
+        start_at (datetime.datetime | None | Unset): Cron tasks: the first occurrence was the first match at or after
+            this instant.
+        end_at (datetime.datetime | None | Unset): No occurrence after this instant.
+        max_runs (int | None | Unset): The task ends `succeeded` after this many finished occurrences (`runs`).
+        jitter (None | str | Unset): Each occurrence runs within this long after its instant.
     """
 
     task_id: str
@@ -66,9 +74,17 @@ class Task:
     last_error: None | str | Unset = UNSET
     next_attempt_at: datetime.datetime | None | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
+    cron: None | str | Unset = UNSET
+    dst_policy: DstPolicy | None | Unset = UNSET
+    start_at: datetime.datetime | None | Unset = UNSET
+    end_at: datetime.datetime | None | Unset = UNSET
+    max_runs: int | None | Unset = UNSET
+    jitter: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.dst_policy import DstPolicy  # noqa: PLC0415
+
         task_id = self.task_id
 
         callback = self.callback
@@ -141,6 +157,48 @@ class Task:
         else:
             finished_at = self.finished_at
 
+        cron: None | str | Unset
+        if isinstance(self.cron, Unset):
+            cron = UNSET
+        else:
+            cron = self.cron
+
+        dst_policy: dict[str, Any] | None | Unset
+        if isinstance(self.dst_policy, Unset):
+            dst_policy = UNSET
+        elif isinstance(self.dst_policy, DstPolicy):
+            dst_policy = self.dst_policy.to_dict()
+        else:
+            dst_policy = self.dst_policy
+
+        start_at: None | str | Unset
+        if isinstance(self.start_at, Unset):
+            start_at = UNSET
+        elif isinstance(self.start_at, datetime.datetime):
+            start_at = self.start_at.isoformat()
+        else:
+            start_at = self.start_at
+
+        end_at: None | str | Unset
+        if isinstance(self.end_at, Unset):
+            end_at = UNSET
+        elif isinstance(self.end_at, datetime.datetime):
+            end_at = self.end_at.isoformat()
+        else:
+            end_at = self.end_at
+
+        max_runs: int | None | Unset
+        if isinstance(self.max_runs, Unset):
+            max_runs = UNSET
+        else:
+            max_runs = self.max_runs
+
+        jitter: None | str | Unset
+        if isinstance(self.jitter, Unset):
+            jitter = UNSET
+        else:
+            jitter = self.jitter
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -173,11 +231,24 @@ class Task:
             field_dict["next_attempt_at"] = next_attempt_at
         if finished_at is not UNSET:
             field_dict["finished_at"] = finished_at
+        if cron is not UNSET:
+            field_dict["cron"] = cron
+        if dst_policy is not UNSET:
+            field_dict["dst_policy"] = dst_policy
+        if start_at is not UNSET:
+            field_dict["start_at"] = start_at
+        if end_at is not UNSET:
+            field_dict["end_at"] = end_at
+        if max_runs is not UNSET:
+            field_dict["max_runs"] = max_runs
+        if jitter is not UNSET:
+            field_dict["jitter"] = jitter
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.dst_policy import DstPolicy  # noqa: PLC0415
         from ..models.kwargs import Kwargs  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -292,6 +363,84 @@ class Task:
 
         finished_at = _parse_finished_at(d.pop("finished_at", UNSET))
 
+        def _parse_cron(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        cron = _parse_cron(d.pop("cron", UNSET))
+
+        def _parse_dst_policy(data: object) -> DstPolicy | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                dst_policy_type_1 = DstPolicy.from_dict(data)
+
+                return dst_policy_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DstPolicy | None | Unset, data)
+
+        dst_policy = _parse_dst_policy(d.pop("dst_policy", UNSET))
+
+        def _parse_start_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return start_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        start_at = _parse_start_at(d.pop("start_at", UNSET))
+
+        def _parse_end_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                end_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return end_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        end_at = _parse_end_at(d.pop("end_at", UNSET))
+
+        def _parse_max_runs(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_runs = _parse_max_runs(d.pop("max_runs", UNSET))
+
+        def _parse_jitter(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        jitter = _parse_jitter(d.pop("jitter", UNSET))
+
         task = cls(
             task_id=task_id,
             callback=callback,
@@ -312,6 +461,12 @@ class Task:
             last_error=last_error,
             next_attempt_at=next_attempt_at,
             finished_at=finished_at,
+            cron=cron,
+            dst_policy=dst_policy,
+            start_at=start_at,
+            end_at=end_at,
+            max_runs=max_runs,
+            jitter=jitter,
         )
 
         task.additional_properties = d

@@ -114,8 +114,11 @@ def sync_detailed(
     """Change an unfinished task.
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
-    (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
+    (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
+    `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
+    first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
+    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
+    loses its claim, so the change
     applies to its next send.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -155,8 +158,11 @@ def sync(
     """Change an unfinished task.
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
-    (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
+    (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
+    `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
+    first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
+    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
+    loses its claim, so the change
     applies to its next send.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -191,8 +197,11 @@ async def asyncio_detailed(
     """Change an unfinished task.
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
-    (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
+    (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
+    `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
+    first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
+    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
+    loses its claim, so the change
     applies to its next send.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -230,8 +239,11 @@ async def asyncio(
     """Change an unfinished task.
 
      Only the fields present change: `run_at` (with `timezone`), `kwargs`, `interval`
-    (recurring tasks), `group_id` (null removes it from its group). Changing `run_at` starts
-    a new occurrence (attempts reset). A task being delivered loses its claim, so the change
+    (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
+    `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
+    first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
+    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
+    loses its claim, so the change
     applies to its next send.
 
     Needs an API key with the `tasks` scope (or one implying it).
