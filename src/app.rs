@@ -18,9 +18,12 @@ use crate::http::AppState;
 use crate::http_server::ConnectionLimits;
 use crate::metrics::Metrics;
 
-/// A database connection pool, and the embedded server behind it when there is one.
+/// The database connection pools (the API's, and the delivery engine's own), and the
+/// embedded server behind them when there is one.
 pub struct Database {
     pub pool: PgPool,
+    /// Opened lazily: a process that does not deliver never connects it.
+    pub delivery_pool: PgPool,
     pub embedded: Option<EmbeddedPostgres>,
 }
 
@@ -39,13 +42,26 @@ impl Database {
                 (embedded.database_url(), Some(embedded))
             }
         };
-        let pool = crate::store::connect(&url, config.db_pool_size).await?;
-        Ok(Self { pool, embedded })
+        let pools = crate::store::connect_pools(
+            &url,
+            crate::store::PoolSizes {
+                api: config.db_pool_size,
+                delivery: config.db_delivery_pool_size,
+                statement_timeout: config.db_statement_timeout.as_std(),
+            },
+        )
+        .await?;
+        Ok(Self {
+            pool: pools.api,
+            delivery_pool: pools.delivery,
+            embedded,
+        })
     }
 
     /// Closes the pool, then stops the embedded server (if any).
     pub async fn close(self) -> anyhow::Result<()> {
         self.pool.close().await;
+        self.delivery_pool.close().await;
         if let Some(embedded) = self.embedded {
             embedded.stop().await?;
         }
@@ -75,7 +91,18 @@ fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtR
         pool,
         limits: limits(config),
         egress: Arc::new(config.egress_policy()),
+        request_deadline: request_deadline(config),
     }
+}
+
+/// The API's request deadline (`http::deadline`): reading the body, getting a connection
+/// and running a statement each have their own bound; the deadline is their sum plus
+/// slack, so it only cuts off a request stuck on a silent connection.
+fn request_deadline(config: &Config) -> std::time::Duration {
+    config.read_timeout.as_std()
+        + crate::store::ACQUIRE_TIMEOUT
+        + config.db_statement_timeout.as_std()
+        + DB_DEADLINE_SLACK
 }
 
 /// Runs TaskShed until `shutdown` is cancelled: migrations, the HTTP API and, depending on
@@ -100,7 +127,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     );
     let delivery = if config.role.delivers() {
         Some(crate::delivery::spawn(
-            database.pool.clone(),
+            database.delivery_pool.clone(),
             DeliveryConfig {
                 at_rest: at_rest.clone(),
                 ..delivery_config(&config)
@@ -180,6 +207,9 @@ pub fn limits(config: &Config) -> Limits {
     }
 }
 
+/// How much longer than `statement_timeout` the delivery engine waits for an answer.
+const DB_DEADLINE_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The delivery engine's settings from the configuration.
 pub fn delivery_config(config: &Config) -> DeliveryConfig {
     DeliveryConfig {
@@ -191,6 +221,8 @@ pub fn delivery_config(config: &Config) -> DeliveryConfig {
         lease_margin: config.lease_margin.as_std(),
         retention: config.retention.as_std(),
         shutdown_grace: config.shutdown_grace.as_std(),
+        // A little past `statement_timeout`, so the server cancels what it can first.
+        db_deadline: config.db_statement_timeout.as_std() + DB_DEADLINE_SLACK,
         at_rest: AtRest::new(config.encryption_key.as_ref()),
         egress: Arc::new(config.egress_policy()),
     }

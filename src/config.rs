@@ -169,9 +169,21 @@ pub struct Config {
     #[arg(long, env = "TASKSHED_LOG", default_value = "info", global = true)]
     pub log: String,
 
-    /// Database connections in this process's pool.
+    /// Database connections of the API (and of the `migrate`, `keys` and `rekey` commands).
     #[arg(long, env = "TASKSHED_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub db_pool_size: u32,
+
+    /// Database connections of the delivery engine (results, lease extensions,
+    /// housekeeping, callback lookups), apart from the API's; claims use one more of
+    /// their own.
+    #[arg(long, env = "TASKSHED_DB_DELIVERY_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub db_delivery_pool_size: u32,
+
+    /// PostgreSQL `statement_timeout` of every connection (idle-in-transaction sessions
+    /// end after twice this); the delivery engine also gives up waiting for an answer a
+    /// little later, to notice a half-open connection.
+    #[arg(long, env = "TASKSHED_DB_STATEMENT_TIMEOUT", default_value = "PT30S", value_parser = duration)]
+    pub db_statement_timeout: IsoDuration,
 
     /// Largest batch body (`POST /v1/tasks/batch`), in bytes. Every other body may be at
     /// most --max-kwargs-bytes plus 64 KiB.
@@ -265,6 +277,14 @@ impl Config {
         }
         if self.lease_margin < IsoDuration::from_secs(1) {
             return Err("--lease-margin must be at least PT1S".into());
+        }
+        if self.db_statement_timeout < IsoDuration::from_secs(1)
+            || self.db_statement_timeout > IsoDuration::from_secs(3600)
+        {
+            return Err(format!(
+                "--db-statement-timeout must be between PT1S and PT1H (got {})",
+                self.db_statement_timeout
+            ));
         }
         if self.retention.as_micros() <= 0 {
             return Err("--retention must be greater than zero".into());

@@ -6,12 +6,14 @@
 //! the protocol's owner, because the poll interval may not exceed it):
 //! - [`config`]: command line and environment, validated once (the instance id resolved
 //!   once).
-//! - [`app`]: builds the pool, router and delivery loop and runs them until shutdown;
+//! - [`app`]: builds the pools (the API's and the delivery engine's), router and delivery
+//!   loop and runs them until shutdown;
 //!   applies the start-up rules of access control.
 //! - [`http_server`]: the accept loop with header/body read timeouts and a connection cap.
 //! - [`embedded_pg`]: the private PostgreSQL used when no `DATABASE_URL` is given.
 //! - [`http`]: routes, request/response bodies, pagination cursors, access control (one
-//!   route → scope table, the key cache), the request log and the OpenAPI description;
+//!   route → scope table, the key cache), the request log, the request deadline and the
+//!   OpenAPI description;
 //!   handlers call `store` (or `create_batcher`) and never notify.
 //! - [`create_batcher`]: group commit for single creates; no SQL, it calls `store`.
 //! - [`domain`]: pure types and rules (ids, durations, instants, tasks, callbacks, the
@@ -20,8 +22,9 @@
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
 //! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,
-//!   flow control (holds, adaptive concurrency, receiver steering), housekeeping (lease
-//!   rescue, pruning).
+//!   flow control (holds, adaptive concurrency, receiver steering), lease book and keeper
+//!   (extending long attempts' leases), client-side statement deadlines, housekeeping
+//!   (lease rescue, pruning).
 //! - [`metrics`]: Prometheus figures (`prometheus-client`); no SQL, the backlog figure is
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::db_deadline::within;
 use super::job::Job;
 use super::state::DeliveryState;
 use crate::store::deliveries;
@@ -128,14 +129,14 @@ async fn claim(
     let Some(mut slots) = engine.in_flight.reserve(limit as usize) else {
         return Ok((0, None));
     };
-    let mut claim = deliveries::claim_due(
+    let claim = deliveries::claim_due(
         &engine.claim_pool,
         &engine.config.instance,
         limit,
         look_ahead_us,
         lease_margin_us,
-    )
-    .await?;
+    );
+    let mut claim = within(engine.config.db_deadline, claim).await?;
     let received = claim.answered_at;
     engine.clock.observe(claim.db_now);
     let held = claim
@@ -173,13 +174,22 @@ async fn claim(
         return Err(error);
     }
     let mut timed = Vec::new();
-    // Each task holds one slot from here until it is recorded, handed back or revoked;
-    // the batch's unused slots go back when `slots` is dropped.
+    // Each task holds one slot from here until it is recorded, handed back or revoked,
+    // and its lease stays in the lease book as long as the slot lives; the batch's unused
+    // slots go back when `slots` is dropped. The lease's length is what the claim
+    // statement granted: look-ahead + margin + the callback's timeout at claim.
     engine
         .unsent
         .remember(claim.tasks.iter().filter_map(|task| {
             let slot = slots.take_one()?;
-            Some((task.task_id.clone(), task.fence, slot))
+            let length_us = look_ahead_us + lease_margin_us + task.timeout_us.unwrap_or(0);
+            let lease = engine.leases.hold(
+                &task.task_id,
+                task.fence,
+                task.lease_until,
+                chrono::Duration::microseconds(length_us),
+            );
+            Some((task.task_id.clone(), task.fence, slot.with_lease(lease)))
         }));
     drop(slots);
     // Due times are on the database clock, so instance clocks don't matter; the anchor
@@ -210,7 +220,8 @@ async fn revalidate(engine: &DeliveryState) {
     if snapshot.is_empty() {
         return;
     }
-    let valid = match deliveries::still_valid_claims(&engine.pool, &snapshot).await {
+    let still_valid = deliveries::still_valid_claims(&engine.pool, &snapshot);
+    let valid = match within(engine.config.db_deadline, still_valid).await {
         Ok(valid) => valid.into_iter().collect::<std::collections::HashSet<_>>(),
         Err(error) => {
             tracing::warn!(%error, "could not revalidate unsent claims");

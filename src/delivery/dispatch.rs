@@ -1,5 +1,15 @@
 //! Fired tasks become webhook attempts: one spawned task per attempt, sharing one
 //! keep-alive client; each result goes to the finisher.
+//!
+//! An attempt is bounded by the callback timeout its lease was computed from (carried in
+//! the claim), not by the callback as it is now: a timeout raised after the claim would
+//! otherwise let the attempt outlive its lease. And it is sent only if the lease still
+//! covers it ([`lease_covers`]): a claim whose lease is nearly over (the instance stalled
+//! between claim and send) is handed back — fenced, so it only returns the task if it is
+//! still ours — to be claimed again with a fresh lease, at once, by any instance; one
+//! found lost (re-claimed elsewhere) is dropped unsent. Handing back rather than waiting
+//! for the expiry costs a statement, but only on this rare path, and spares the task a
+//! full lease of delay.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +78,17 @@ fn report_flow(engine: &DeliveryState, callback: &str, outcome: &AttemptOutcome)
     }
 }
 
+/// Lease that must be left, beyond the attempt's timeout, for a claim to be sent: time to
+/// start the request and for the lease keeper's next extension to land.
+pub const SEND_GUARD: Duration = Duration::from_secs(1);
+
+/// Whether `lease_left` covers an attempt bounded by `timeout`, plus [`SEND_GUARD`].
+pub fn lease_covers(lease_left: chrono::Duration, timeout: Duration) -> bool {
+    lease_left
+        .to_std()
+        .is_ok_and(|left| left >= timeout + SEND_GUARD)
+}
+
 /// The `webhook-id` of an occurrence: stable across retries, no `.`.
 pub fn webhook_id(occurrence: &uuid::Uuid) -> String {
     format!("msg_{}", occurrence.simple())
@@ -110,6 +131,34 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
             return;
         }
         Some(Target::Ready(callback)) => {
+            // The timeout the lease was computed from; the callback's current one only if
+            // it did not exist at claim time (then the lease check below decides).
+            let timeout = task
+                .timeout_us
+                .and_then(|us| u64::try_from(us).ok())
+                .map_or(callback.timeout.as_std(), Duration::from_micros);
+            let lease = engine.leases.get(&task.task_id, task.fence);
+            if lease.is_some_and(|l| l.lost) {
+                tracing::warn!("claim lost before sending (its lease was taken over); not sent");
+                engine.metrics.in_flight_add(-1);
+                return;
+            }
+            let lease_until = lease.map_or(task.lease_until, |l| l.until);
+            if !lease_covers(lease_until - engine.clock.now(), timeout) {
+                tracing::warn!(
+                    ?timeout,
+                    "lease nearly over before sending; handing the claim back unsent"
+                );
+                let claim = [(task.task_id.clone(), task.fence)];
+                let release = crate::store::deliveries::release_claims(&engine.pool, &claim);
+                if let Err(error) =
+                    super::db_deadline::within(engine.config.db_deadline, release).await
+                {
+                    tracing::warn!(%error, "could not hand the claim back; its lease will expire");
+                }
+                engine.metrics.in_flight_add(-1);
+                return;
+            }
             let request = DeliveryRequest {
                 url: callback.url.as_url(),
                 body: task.kwargs.as_bytes(),
@@ -120,7 +169,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 attempt: attempt as u32,
                 secret: &callback.secret,
                 previous_secret: callback.previous_secret_at(started_at),
-                timeout: callback.timeout.as_std(),
+                timeout,
                 extra_headers: callback.headers.as_slice(),
                 now_unix: started_at.timestamp(),
             };
@@ -191,4 +240,23 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
     // dropped: the lease will expire and the task will be delivered again, which
     // at-least-once allows.
     let _ = engine.finished_tx.send((finished, slot));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_is_sent_only_while_its_lease_covers_the_attempt() {
+        let timeout = Duration::from_secs(10);
+        let left = |ms: i64| chrono::Duration::milliseconds(ms);
+        assert!(lease_covers(left(25_000), timeout));
+        assert!(
+            lease_covers(left(11_000), timeout),
+            "exactly timeout + guard"
+        );
+        assert!(!lease_covers(left(10_999), timeout));
+        assert!(!lease_covers(left(0), timeout));
+        assert!(!lease_covers(left(-5_000), timeout), "already expired");
+    }
 }

@@ -13,12 +13,19 @@
 //! - the flow recorder ([`super::flow_recorder`]) writes what results said about each
 //!   receiver's load (cuts, recoveries, `Retry-After` holds) into the shared flow state;
 //! - housekeeping ([`super::housekeeping`]) rescues expired leases and prunes old rows,
-//!   on its own schedule.
+//!   on its own schedule;
+//! - the lease keeper ([`super::lease_keeper`]) extends the leases of long attempts and
+//!   of results still waiting to be recorded.
+//!
+//! `pool` is the engine's own pool (`--db-delivery-pool-size` connections), apart from
+//! the API's, so a saturated engine cannot starve the API and a burst of API calls cannot
+//! stall deliveries; every engine statement runs within a client-side deadline
+//! ([`super::db_deadline`]).
 //!
 //! Shutdown (one token for all): housekeeping and the dispatcher stop at once; the claim
 //! loop stops claiming; unsent claims are handed back at once; in-flight attempts finish
-//! within the grace period; the finisher flushes results; whatever is still held is
-//! handed back.
+//! within the grace period (their leases still kept alive); the finisher flushes results;
+//! the lease keeper stops; whatever is still held is handed back.
 
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -65,6 +72,7 @@ pub fn spawn(
         pool,
         in_flight: InFlight::new(config.max_in_flight),
         unsent: UnsentClaims::default(),
+        leases: Default::default(),
         poke: Notify::new(),
         clock: DbClock::new(config.look_ahead),
         config,
@@ -103,10 +111,17 @@ pub fn spawn(
         },
         shutdown.clone(),
     ));
+    // Stopped after the finisher, so leases stay alive while results are recorded.
+    let keeper_stop = CancellationToken::new();
+    tasks.spawn(super::lease_keeper::run(
+        engine.clone(),
+        keeper_stop.clone(),
+    ));
     let lifecycle = engine.clone();
     tasks.spawn(async move {
         super::claim_loop::run(lifecycle.clone(), shutdown).await;
         shut_down(lifecycle, finisher_stop, finisher).await;
+        keeper_stop.cancel();
     });
     Ok(DeliveryHandle { tasks })
 }

@@ -109,7 +109,10 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         .iter()
         .any(|f| f.status == crate::domain::task::TaskStatus::Scheduled);
     loop {
-        match finish_attempts(&engine.pool, &engine.config.instance, &batch).await {
+        let finish = finish_attempts(&engine.pool, &engine.config.instance, &batch);
+        // Within a deadline: a half-open connection must not hold every result (and, with
+        // them, the in-flight slots) for minutes; the retry takes a fresh connection.
+        match super::db_deadline::within(engine.config.db_deadline, finish).await {
             Ok(applied) => {
                 count_superseded(engine, batch.len() - applied.len());
                 break;

@@ -11,15 +11,21 @@
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::lease_book::LeaseHold;
+
 /// The ledger; one per engine.
 pub struct InFlight {
     free: Arc<Semaphore>,
 }
 
 /// Slots held in the ledger (one per claimed task, or a batch's worth); dropping them
-/// gives them back.
+/// gives them back. A claimed task's slot also carries its entry in the lease book
+/// ([`super::lease_book`]), so a lease is kept alive exactly as long as the task is held.
 #[must_use = "dropping slots gives them back at once"]
-pub struct Slots(OwnedSemaphorePermit);
+pub struct Slots {
+    permit: OwnedSemaphorePermit,
+    leases: Vec<LeaseHold>,
+}
 
 impl InFlight {
     pub fn new(max_in_flight: usize) -> Self {
@@ -37,7 +43,11 @@ impl InFlight {
     /// saw [`Self::room`], this succeeds for up to that many.
     pub fn reserve(&self, n: usize) -> Option<Slots> {
         let n = u32::try_from(n).ok()?;
-        self.free.clone().try_acquire_many_owned(n).ok().map(Slots)
+        let permit = self.free.clone().try_acquire_many_owned(n).ok()?;
+        Some(Slots {
+            permit,
+            leases: Vec::new(),
+        })
     }
 
     /// Returns once at least one slot is free (the claim loop's wake-up when it was full).
@@ -50,12 +60,23 @@ impl InFlight {
 impl Slots {
     /// Splits one slot off, for one claimed task; `None` if none are left.
     pub fn take_one(&mut self) -> Option<Slots> {
-        self.0.split(1).map(Slots)
+        let permit = self.permit.split(1)?;
+        Some(Slots {
+            permit,
+            leases: Vec::new(),
+        })
+    }
+
+    /// This slot, now also holding a claim's lease entry until it is dropped.
+    pub fn with_lease(mut self, lease: LeaseHold) -> Slots {
+        self.leases.push(lease);
+        self
     }
 
     /// Joins `other` into these, so a batch gives its slots back at once.
     pub fn merge(&mut self, other: Slots) {
-        self.0.merge(other.0);
+        self.permit.merge(other.permit);
+        self.leases.extend(other.leases);
     }
 }
 

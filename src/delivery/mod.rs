@@ -2,16 +2,17 @@
 //! recording results and retrying. [`engine`] explains how the pieces fit.
 //!
 //! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
-//! [`finisher`], [`flow_recorder`], [`housekeeping`]); they share the leaves ([`state`],
-//! [`job`], [`flow_gate`],
-//! [`in_flight`], [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
-//! [`sender`], [`settle`], [`recurrence_step`], [`steering`], [`signing`]) and never import
-//! the engine or each other.
+//! [`finisher`], [`flow_recorder`], [`housekeeping`], [`lease_keeper`]); they share the
+//! leaves ([`state`], [`job`], [`flow_gate`], [`in_flight`], [`lease_book`],
+//! [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
+//! [`db_deadline`], [`sender`], [`settle`], [`recurrence_step`], [`steering`], [`signing`])
+//! and never import the engine or each other.
 
 pub(crate) mod callback_cache;
 pub(crate) mod claim_loop;
 pub(crate) mod clock_anchor;
 pub(crate) mod db_clock;
+pub(crate) mod db_deadline;
 pub(crate) mod dispatch;
 pub(crate) mod engine;
 pub(crate) mod finisher;
@@ -20,6 +21,8 @@ pub(crate) mod flow_recorder;
 pub(crate) mod housekeeping;
 pub(crate) mod in_flight;
 pub(crate) mod job;
+pub(crate) mod lease_book;
+pub(crate) mod lease_keeper;
 pub(crate) mod recurrence_step;
 pub(crate) mod sender;
 pub(crate) mod settle;

@@ -135,6 +135,8 @@ mod tests {
             fence: 7,
             runs: 0,
             schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
+            timeout_us: Some(10_000_000),
+            lease_until: at("2025-01-01T00:00:25Z"),
         }
     }
 
@@ -259,6 +261,8 @@ mod bound_tests {
             fence: 1,
             runs,
             schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
+            timeout_us: Some(10_000_000),
+            lease_until: at("2027-03-13T07:30:25Z"),
         }
     }
 

@@ -16,6 +16,7 @@ use super::db_clock::DbClock;
 use super::flow_gate::{FlowGate, FlowSignal};
 use super::in_flight::{InFlight, Slots};
 use super::job::Job;
+use super::lease_book::LeaseBook;
 use super::sender::Sender;
 use super::timer::Timer;
 use super::unsent_claims::UnsentClaims;
@@ -34,6 +35,8 @@ pub struct DeliveryConfig {
     pub lease_margin: Duration,
     pub retention: Duration,
     pub shutdown_grace: Duration,
+    /// Client-side deadline of every engine statement (see `db_deadline`).
+    pub db_deadline: Duration,
     /// How callbacks' secrets and header values are kept at rest (to open them).
     pub at_rest: crate::domain::sealed::AtRest,
     /// Where deliveries may connect (`--egress`, `--egress-allow`, `--egress-deny`).
@@ -42,6 +45,8 @@ pub struct DeliveryConfig {
 
 /// State shared by the engine's tasks; `engine::spawn` builds it.
 pub struct DeliveryState {
+    /// The engine's own connections (`--db-delivery-pool-size`), apart from the API's, so
+    /// neither can starve the other.
     pub pool: PgPool,
     /// One connection with `synchronous_commit = off`, for claims only (see
     /// `engine::claim_pool`).
@@ -53,6 +58,8 @@ pub struct DeliveryState {
     pub in_flight: InFlight,
     /// Claimed tasks not yet sent, each holding its in-flight slot.
     pub unsent: UnsentClaims,
+    /// The lease of every held claim, kept alive by the lease keeper.
+    pub leases: LeaseBook,
     /// Signalled when the claim loop should look at the database again now.
     pub poke: Notify,
     pub clock: DbClock,
@@ -71,15 +78,15 @@ pub struct DeliveryState {
 impl DeliveryState {
     /// Loads the callbacks among `names` that are not cached yet.
     pub async fn resolve_callbacks(&self, names: &[String]) -> Result<(), sqlx::Error> {
-        self.callbacks
-            .resolve(&self.pool, &self.config.at_rest, names)
-            .await
+        let resolve = self
+            .callbacks
+            .resolve(&self.pool, &self.config.at_rest, names);
+        super::db_deadline::within(self.config.db_deadline, resolve).await
     }
 
     /// The callback named `name` as it is now; `None` if it is not registered.
     pub async fn callback(&self, name: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
-        self.callbacks
-            .get(&self.pool, &self.config.at_rest, name)
-            .await
+        let get = self.callbacks.get(&self.pool, &self.config.at_rest, name);
+        super::db_deadline::within(self.config.db_deadline, get).await
     }
 }

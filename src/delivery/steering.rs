@@ -56,6 +56,8 @@ mod tests {
             fence: 1,
             runs: 0,
             schedule: task_schedule(stored, &mut CronMemo::default()).transpose(),
+            timeout_us: None,
+            lease_until: at,
         }
     }
 

@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod callback_dto;
 pub(crate) mod callbacks;
 mod console;
+pub(crate) mod deadline;
 pub(crate) mod json;
 pub(crate) mod key_cache;
 pub(crate) mod keys;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub at_rest: crate::domain::sealed::AtRest,
     /// Where deliveries may go: registration refuses a literal IP it forbids.
     pub egress: Arc<crate::domain::egress::EgressPolicy>,
+    /// Longest a request may take before it is answered 503 (see [`deadline`]).
+    pub request_deadline: std::time::Duration,
 }
 
 #[derive(OpenApi)]
@@ -167,6 +170,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::enforce,
+        ))
+        // Inside the request log, so a request cut off by it is logged and counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline::enforce,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

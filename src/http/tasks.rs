@@ -275,8 +275,10 @@ pub async fn list_tasks(
 /// (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
 /// `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
 /// first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-/// removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered loses its claim, so the change
-/// applies to its next send.
+/// removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+/// `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+/// yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+/// takes effect when that attempt ends, so two attempts of one task never overlap.
 #[utoipa::path(patch, path = "/v1/tasks/{task_id}", tag = "tasks",
     params(("task_id" = String, Path, description = "The task's id")),
     request_body = PatchTaskRequest,
@@ -327,7 +329,8 @@ pub async fn update_task(
 
 /// Move tasks to new execution times (TaskShed's `update_execution_times`).
 ///
-/// Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+/// Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+/// attempt is in flight, once that attempt has ended). Unknown ids are
 /// reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 #[utoipa::path(post, path = "/v1/tasks/execution-times", tag = "tasks",
     request_body = ExecutionTimesRequest,

@@ -42,6 +42,12 @@ pub struct ClaimedTask {
     /// How the task recurs: `None` for a `once` task; `Err` when its stored schedule no
     /// longer parses (the occurrence then ends the task, with the reason as its error).
     pub schedule: Option<Result<TaskSchedule, String>>,
+    /// The callback's timeout when the task was claimed (`None`: no such callback). The
+    /// lease was computed from it, so the attempt uses it too, even if the callback is
+    /// re-registered with another timeout meanwhile (issue 12, problem 3).
+    pub timeout_us: Option<i64>,
+    /// When the claim's lease ends (database clock), as the claim set it.
+    pub lease_until: DateTime<Utc>,
 }
 
 /// One claim: the tasks, the database clock when the claim was done, and the earliest due
@@ -88,6 +94,8 @@ struct ClaimRow {
     end_at: Option<DateTime<Utc>>,
     max_runs: Option<i64>,
     jitter_us: Option<i64>,
+    timeout_us: Option<i64>,
+    lease_until: Option<DateTime<Utc>>,
 }
 
 impl ClaimRow {
@@ -122,6 +130,8 @@ impl ClaimRow {
             fence: self.fence?,
             runs: self.runs?,
             schedule,
+            timeout_us: self.timeout_us,
+            lease_until: self.lease_until?,
         })
     }
 }
@@ -130,7 +140,8 @@ impl ClaimRow {
 /// first, each callback's tasks only up to its room under its concurrency limit over all
 /// instances (see [`super::flow`] for why the bound holds). Each gets `status =
 /// 'running'`, a new fence and a lease of look-ahead + its callback's timeout +
-/// `lease_margin_us`.
+/// `lease_margin_us`; the timeout and the lease come back with each task, so the attempt
+/// is bounded by the very timeout its lease was computed from.
 ///
 /// A callback with a `rate_limit` gets a slot schedule: its k-th task in due order starts
 /// at `max(due, previous start + spacing)` (`domain::flow::RateLimit::spacing_us`), only
@@ -203,7 +214,8 @@ pub async fn claim_due(
                returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
                  t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
                  t.occurrence, t.fence, t.runs, t.timezone, t.cron, t.dst_gap, \
-                 t.dst_overlap, t.end_at, t.max_runs, t.jitter_us \
+                 t.dst_overlap, t.end_at, t.max_runs, t.jitter_us, t.lease_until, \
+                 (select c.timeout_us from callbacks c where c.name = t.callback) as timeout_us \
              ), horizon as ( \
                select (select min(due_at) from tasks \
                   where status = 'scheduled' and not paused \
@@ -327,6 +339,12 @@ pub struct FinishedAttempt {
 /// finishes from 20–30 ms to 100 ms per batch of 1,000, statistics saying almost no row
 /// has that `claimed_by`. Likewise applied rows are found with `in (select …)`, a hashed
 /// subplan, not a nested-loop join against the `applied` CTE.
+///
+/// A task changed while its attempt was in flight (`changed_while_running`, migration
+/// 0010) is not moved by the attempt's outcome: it is re-armed as the change left it
+/// (`scheduled`, with the row's `run_at`, `due_at`, `occurrence` and `attempts`), and the
+/// attempt is only recorded. Such rows are found through a partial index that is empty
+/// almost always, and wake every instance if they are due soon.
 pub async fn finish_attempts(
     pool: &PgPool,
     instance: &str,
@@ -338,8 +356,9 @@ pub async fn finish_attempts(
         };
     }
     let misfires = MisfireColumns::of(batch);
-    sqlx::query_scalar(
-        "with input as ( \
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "with input as ( \
            select *, 'running'::text as held, $18::text as holder \
            from unnest($1::text[], $2::int8[], $3::text[], $4::timestamptz[], \
              $5::timestamptz[], $6::int4[], $7::text[], $8::bool[], $9::text[], $10::int4[], \
@@ -348,19 +367,32 @@ pub async fn finish_attempts(
            as i(task_id, fence, status, next_run_at, due_at, attempts, last_error, \
              occurrence_finished, webhook_id, attempt, scheduled_at, started_at, duration_us, \
              status_code, error, outcome, response_prefix) \
+         ), changed as ( \
+           select t.task_id from tasks t \
+           where t.changed_while_running and t.task_id = any(array(select task_id from input)) \
          ), applied as ( \
-           update tasks t set status = i.status, \
-             run_at = coalesce(i.next_run_at, t.run_at), due_at = i.due_at, \
-             attempts = i.attempts, last_error = i.last_error, \
-             runs = t.runs + i.occurrence_finished::int, \
-             occurrence = case when i.next_run_at is null then t.occurrence \
-                          else gen_random_uuid() end, \
-             lease_until = null, claimed_by = null, updated_at = now(), \
-             finished_at = case when i.status in ('succeeded', 'failed') then now() end \
+           update tasks t set \
+             status = case when t.changed_while_running then 'scheduled' else i.status end, \
+             run_at = case when t.changed_while_running then t.run_at \
+                      else coalesce(i.next_run_at, t.run_at) end, \
+             due_at = case when t.changed_while_running then t.due_at else i.due_at end, \
+             attempts = case when t.changed_while_running then t.attempts else i.attempts end, \
+             last_error = case when t.changed_while_running then t.last_error \
+                          else i.last_error end, \
+             runs = t.runs + (i.occurrence_finished and not t.changed_while_running)::int, \
+             occurrence = case when t.changed_while_running or i.next_run_at is null \
+                          then t.occurrence else gen_random_uuid() end, \
+             lease_until = null, claimed_by = null, changed_while_running = false, \
+             updated_at = now(), \
+             finished_at = case when i.status in ('succeeded', 'failed') \
+                             and not t.changed_while_running then now() end \
            from input i \
            where t.task_id = i.task_id and t.fence = i.fence and t.status = i.held \
              and t.claimed_by = i.holder \
-           returning t.task_id \
+           returning t.task_id, t.due_at, t.paused \
+         ), rearmed as ( \
+           select due_at, paused from applied \
+           where task_id in (select task_id from changed) \
          ), recorded as ( \
            insert into attempts (task_id, webhook_id, attempt, scheduled_at, started_at, \
              duration_us, status_code, error, outcome, response_prefix, instance) \
@@ -377,33 +409,38 @@ pub async fn finish_attempts(
            from unnest($19::text[], $20::timestamptz[], $21::timestamp[], $22::text[]) \
              as m(task_id, scheduled_at, local, reason) \
            where m.task_id in (select task_id from applied) \
-         ) \
-         select task_id from applied",
-    )
-    .bind(column!(task_id))
-    .bind(column!(fence))
-    .bind(batch.iter().map(|f| f.status).collect::<Vec<_>>())
-    .bind(column!(next_run_at))
-    .bind(column!(due_at))
-    .bind(column!(attempts))
-    .bind(column!(last_error))
-    .bind(column!(occurrence_finished))
-    .bind(column!(webhook_id))
-    .bind(column!(attempt))
-    .bind(column!(scheduled_at))
-    .bind(column!(started_at))
-    .bind(column!(duration_us))
-    .bind(column!(status_code))
-    .bind(column!(error))
-    .bind(batch.iter().map(|f| f.outcome).collect::<Vec<_>>())
-    .bind(column!(response_prefix))
-    .bind(instance)
-    .bind(misfires.task_id)
-    .bind(misfires.scheduled_at)
-    .bind(misfires.local)
-    .bind(misfires.reason)
-    .fetch_all(pool)
-    .await
+             and m.task_id not in (select task_id from changed) \
+         ), {} \
+         select task_id from applied where {} = 0",
+            notify::wake_cte("rearmed", "not paused"),
+            notify::evaluate(&["wake"]),
+        )
+    });
+    sqlx::query_scalar(SQL.as_str())
+        .bind(column!(task_id))
+        .bind(column!(fence))
+        .bind(batch.iter().map(|f| f.status).collect::<Vec<_>>())
+        .bind(column!(next_run_at))
+        .bind(column!(due_at))
+        .bind(column!(attempts))
+        .bind(column!(last_error))
+        .bind(column!(occurrence_finished))
+        .bind(column!(webhook_id))
+        .bind(column!(attempt))
+        .bind(column!(scheduled_at))
+        .bind(column!(started_at))
+        .bind(column!(duration_us))
+        .bind(column!(status_code))
+        .bind(column!(error))
+        .bind(batch.iter().map(|f| f.outcome).collect::<Vec<_>>())
+        .bind(column!(response_prefix))
+        .bind(instance)
+        .bind(misfires.task_id)
+        .bind(misfires.scheduled_at)
+        .bind(misfires.local)
+        .bind(misfires.reason)
+        .fetch_all(pool)
+        .await
 }
 
 /// The misfires of a finished batch as the finish statement's arrays (usually empty: a
@@ -439,7 +476,8 @@ pub async fn release_claims(pool: &PgPool, claims: &[(String, i64)]) -> Result<u
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "with released as ( \
-               update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
+               update tasks t set status = 'scheduled', lease_until = null, claimed_by = null, \
+                 changed_while_running = false \
                from unnest($1::text[], $2::int8[]) as i(task_id, fence) \
                where t.task_id = i.task_id and t.fence = i.fence and t.status = 'running' \
                returning t.due_at, t.paused \
@@ -457,8 +495,9 @@ pub async fn release_claims(pool: &PgPool, claims: &[(String, i64)]) -> Result<u
     Ok(released as u64)
 }
 
-/// Of our unsent claims, those still valid: ours (fence), running, not paused. The rest
-/// were paused, changed, re-claimed or deleted since we claimed them.
+/// Of our unsent claims, those still valid: ours (fence), running, not paused, not changed
+/// meanwhile (`changed_while_running`). The rest were paused, changed, re-claimed or
+/// deleted since we claimed them.
 pub async fn still_valid_claims(
     pool: &PgPool,
     claims: &[(String, i64)],
@@ -469,10 +508,45 @@ pub async fn still_valid_claims(
         "select t.task_id from tasks t \
          join unnest($1::text[], $2::int8[]) as i(task_id, fence) \
            on t.task_id = i.task_id and t.fence = i.fence \
-         where t.status = 'running' and not t.paused",
+         where t.status = 'running' and not t.paused and not t.changed_while_running",
     )
     .bind(ids)
     .bind(fences)
+    .fetch_all(pool)
+    .await
+}
+
+/// A claim whose lease is to be extended: task id, fence, and the lease's length (µs).
+pub type LeaseRenewal = (String, i64, i64);
+
+/// Extends the leases of claims this instance still holds (attempts in flight, results
+/// waiting to be recorded) to `now() + length`, in one statement, fenced like a finish:
+/// only where the fence matches, the task is `running` and `instance` holds it. Returns
+/// the extended claims with their new lease end; a claim missing from the answer is no
+/// longer ours (its result will be recorded as `superseded`).
+///
+/// Status and holder are compared with input columns, as in [`finish_attempts`], so the
+/// plan is one primary-key lookup per claim whatever the statistics say.
+pub async fn extend_leases(
+    pool: &PgPool,
+    instance: &str,
+    claims: &[LeaseRenewal],
+) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+    let ids: Vec<&str> = claims.iter().map(|(id, _, _)| id.as_str()).collect();
+    let fences: Vec<i64> = claims.iter().map(|(_, f, _)| *f).collect();
+    let lengths: Vec<i64> = claims.iter().map(|(_, _, l)| *l).collect();
+    sqlx::query_as(
+        "update tasks t set lease_until = now() + i.length_us * interval '1 microsecond' \
+         from (select *, 'running'::text as held, $4::text as holder \
+               from unnest($1::text[], $2::int8[], $3::int8[]) as u(task_id, fence, length_us)) i \
+         where t.task_id = i.task_id and t.fence = i.fence and t.status = i.held \
+           and t.claimed_by = i.holder \
+         returning t.task_id, t.lease_until",
+    )
+    .bind(ids)
+    .bind(fences)
+    .bind(lengths)
+    .bind(instance)
     .fetch_all(pool)
     .await
 }
@@ -485,7 +559,8 @@ pub async fn rescue_expired_leases(pool: &PgPool, limit: i64) -> Result<u64, sql
            where status = 'running' and lease_until < now() \
            limit $1 for update skip locked \
          ), rescued as ( \
-           update tasks t set status = 'scheduled', lease_until = null, claimed_by = null \
+           update tasks t set status = 'scheduled', lease_until = null, claimed_by = null, \
+             changed_while_running = false \
            from expired where t.task_id = expired.task_id \
            returning t.due_at \
          ) \
@@ -543,7 +618,8 @@ pub async fn release_instance(pool: &PgPool, instance: &str) -> Result<u64, sqlx
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "with released as ( \
-               update tasks set status = 'scheduled', lease_until = null, claimed_by = null \
+               update tasks set status = 'scheduled', lease_until = null, claimed_by = null, \
+                 changed_while_running = false \
                where claimed_by = $1 and status = 'running' \
                returning due_at \
              ), {} \

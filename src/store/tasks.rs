@@ -65,7 +65,10 @@ pub enum CreateOne {
     UnknownCallback,
 }
 
-/// What an insert does when the task id exists.
+/// What an insert does when the task id exists. A replaced task that is `running` keeps
+/// its claim (status, holder, fence, lease) and is flagged `changed_while_running`: its
+/// attempt in flight ends first, then the holder's finish re-arms it as replaced
+/// (migration 0010), so two attempts of one task never overlap.
 fn on_conflict(replace: bool) -> &'static str {
     if replace {
         "do update set callback = excluded.callback, run_type = excluded.run_type, \
@@ -76,9 +79,14 @@ fn on_conflict(replace: bool) -> &'static str {
          coalesce_missed = excluded.coalesce_missed, cron = excluded.cron, \
          dst_gap = excluded.dst_gap, dst_overlap = excluded.dst_overlap, \
          start_at = excluded.start_at, end_at = excluded.end_at, max_runs = excluded.max_runs, \
-         jitter_us = excluded.jitter_us, status = 'scheduled', attempts = 0, \
-         last_error = null, runs = 0, occurrence = gen_random_uuid(), lease_until = null, \
-         claimed_by = null, fence = taskshed_new_fence(), updated_at = now(), finished_at = null"
+         jitter_us = excluded.jitter_us, attempts = 0, \
+         last_error = null, runs = 0, occurrence = gen_random_uuid(), \
+         status = case when t.status = 'running' then 'running' else 'scheduled' end, \
+         lease_until = case when t.status = 'running' then t.lease_until end, \
+         claimed_by = case when t.status = 'running' then t.claimed_by end, \
+         fence = case when t.status = 'running' then t.fence else taskshed_new_fence() end, \
+         changed_while_running = (t.status = 'running'), \
+         updated_at = now(), finished_at = null"
     } else {
         "do nothing"
     }
@@ -657,8 +665,11 @@ pub enum ExecutionTimeOutcome {
     NotFound,
 }
 
-/// Moves unfinished tasks to new occurrence times in one statement. A claimed task loses
-/// its claim (its holder is told to drop it), so the new time is what counts.
+/// Moves unfinished tasks to new occurrence times in one statement. A claimed task keeps
+/// its claim, flagged `changed_while_running`: an unsent claim is dropped by its holder
+/// (told through `taskshed_revalidate`) and handed back, an attempt in flight ends first
+/// and its finish re-arms the task at the new time (migration 0010), so attempts never
+/// overlap.
 pub async fn update_execution_times(
     pool: &PgPool,
     updates: &[(Id, DateTime<Utc>)],
@@ -676,8 +687,13 @@ pub async fn update_execution_times(
            select t.task_id, t.status from tasks t join input using (task_id) for update of t \
          ), changed as ( \
            update tasks t set run_at = i.run_at, due_at = i.run_at, attempts = 0, \
-             occurrence = gen_random_uuid(), status = 'scheduled', lease_until = null, \
-             claimed_by = null, fence = taskshed_new_fence(), updated_at = now() \
+             occurrence = gen_random_uuid(), \
+             status = case when o.status = 'running' then 'running' else 'scheduled' end, \
+             lease_until = case when o.status = 'running' then t.lease_until end, \
+             claimed_by = case when o.status = 'running' then t.claimed_by end, \
+             fence = case when o.status = 'running' then t.fence \
+                     else taskshed_new_fence() end, \
+             changed_while_running = (o.status = 'running'), updated_at = now() \
            from input i, old o \
            where t.task_id = i.task_id and o.task_id = t.task_id \
              and o.status in ('scheduled', 'running') \
@@ -689,7 +705,7 @@ pub async fn update_execution_times(
                 else 'not_found' end, \
            {} \
          from input i left join changed c using (task_id) left join old o using (task_id)",
-            wake_cte("changed", "not paused"),
+            wake_cte("changed", "not paused and old_status <> 'running'"),
             revalidate_cte("changed", "old_status = 'running'"),
             evaluate(&["wake", "revalidate"]),
         )
@@ -713,8 +729,13 @@ pub async fn update_execution_times(
 }
 
 /// Applies a patch to an unfinished task. `None` when the task is missing or finished.
-/// A claimed task loses its claim (its holder is told to drop it), so the change takes
-/// effect for the send too.
+///
+/// A new `run_at` or new `kwargs` start a new `webhook-id` (a receiver must never see one
+/// id with two bodies). A claimed (`running`) task keeps its claim; if `run_at` or
+/// `kwargs` changed it is flagged `changed_while_running`, so an unsent claim is dropped
+/// by its holder and handed back, and an attempt in flight ends first, its finish
+/// re-arming the task as patched (migration 0010): attempts never overlap. `interval` and
+/// `group_id` alone take effect without re-arming anything.
 pub async fn patch_task(
     pool: &PgPool,
     task_id: &Id,
@@ -743,16 +764,22 @@ pub async fn patch_task(
            max_runs = case when $14::bool then $15::int8 else t.max_runs end, \
            jitter_us = case when $16::bool then $17::int8 else t.jitter_us end, \
            attempts = case when $2::timestamptz is null then t.attempts else 0 end, \
-           occurrence = case when $2::timestamptz is null then t.occurrence \
-                        else gen_random_uuid() end, \
-           status = 'scheduled', lease_until = null, claimed_by = null, \
-           fence = taskshed_new_fence(), updated_at = now() \
+           occurrence = case when $2::timestamptz is null and $4::text is null \
+                        then t.occurrence else gen_random_uuid() end, \
+           status = case when o.status = 'running' then 'running' else 'scheduled' end, \
+           lease_until = case when o.status = 'running' then t.lease_until end, \
+           claimed_by = case when o.status = 'running' then t.claimed_by end, \
+           fence = case when o.status = 'running' then t.fence else taskshed_new_fence() end, \
+           changed_while_running = t.changed_while_running or (o.status = 'running' \
+             and ($2::timestamptz is not null or $4::text is not null)), \
+           updated_at = now() \
          from old o where t.task_id = o.task_id \
-         returning {TASK_COLUMNS}, o.status as old_status \
+         returning {TASK_COLUMNS}, o.status as old_status, \
+           t.changed_while_running as rearm_later \
          ), {}, {} \
          select changed.*, {} as notified from changed",
-        wake_cte("changed", "not paused"),
-        revalidate_cte("changed", "old_status = 'running'"),
+        wake_cte("changed", "not paused and old_status <> 'running'"),
+        revalidate_cte("changed", "rearm_later"),
         evaluate(&["wake", "revalidate"]),
     ))
     .bind(task_id.as_str())

@@ -102,7 +102,8 @@ def sync_detailed(
 ) -> Response[ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -138,7 +139,8 @@ def sync(
 ) -> ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -169,7 +171,8 @@ async def asyncio_detailed(
 ) -> Response[ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -203,7 +206,8 @@ async def asyncio(
 ) -> ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
-     Each listed unfinished task gets its new `run_at` (a new occurrence). Unknown ids are
+     Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
+    attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
 
     Needs an API key with the `tasks` scope (or one implying it).

@@ -117,9 +117,10 @@ def sync_detailed(
     (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
     `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
     first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
-    loses its claim, so the change
-    applies to its next send.
+    removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+    `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+    yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+    takes effect when that attempt ends, so two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -161,9 +162,10 @@ def sync(
     (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
     `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
     first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
-    loses its claim, so the change
-    applies to its next send.
+    removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+    `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+    yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+    takes effect when that attempt ends, so two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -200,9 +202,10 @@ async def asyncio_detailed(
     (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
     `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
     first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
-    loses its claim, so the change
-    applies to its next send.
+    removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+    `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+    yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+    takes effect when that attempt ends, so two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -242,9 +245,10 @@ async def asyncio(
     (recurring tasks), `group_id` (null removes it from its group), `cron`, `timezone`,
     `dst_policy`, `start_at` (cron tasks: without `run_at`, the next occurrence becomes the
     first match from now under the new schedule), `end_at`, `max_runs`, `jitter` (null
-    removes them). Changing `run_at` starts a new occurrence (attempts reset). A task being delivered
-    loses its claim, so the change
-    applies to its next send.
+    removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
+    `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
+    yet sent is sent as changed; if its attempt is already in flight (`running`), the change
+    takes effect when that attempt ends, so two attempts of one task never overlap.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
