@@ -447,7 +447,11 @@ async fn a_rate_limit_holds_over_two_instances() {
     assert!(probe.wait_for(TASKS, LONG).await, "all delivered");
     let requests = probe.requests();
     assert_each_once(requests.iter().filter_map(|r| r.task_id.as_deref()), TASKS);
-    let busiest = probe.max_starts_within(Duration::from_secs(1));
+    // Starts are spaced 210 ms apart (a fifth of a second plus the 5% guard), so a window
+    // of 1 s holds 5 of them. Measured at the receiver, an arrival can be late by however
+    // long this test process (sharing two cores with a parallel suite) takes to run the
+    // handler: 100 ms of that is allowed for, the rest would be a real sixth start.
+    let busiest = probe.max_starts_within(Duration::from_millis(900));
     assert!(
         busiest <= 5,
         "{busiest} starts within one second; starts (ms after the first): {:?}",
