@@ -78,9 +78,11 @@ pub fn state(config: &Config, pool: PgPool, metrics: Arc<Metrics>) -> AppState {
 }
 
 fn state_with(config: &Config, pool: PgPool, metrics: Arc<Metrics>, at_rest: AtRest) -> AppState {
+    let schemas = Arc::new(crate::domain::kwargs_schema::SchemaCache::default());
     AppState {
         at_rest,
-        creates: CreateBatcher::start(pool.clone()),
+        creates: CreateBatcher::start(pool.clone(), schemas.clone()),
+        schemas,
         metrics,
         max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
         auth: Arc::new(crate::http::auth::Auth {

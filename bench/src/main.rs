@@ -10,7 +10,8 @@
 //! ```
 //! The bench starts the `taskshed` binary found next to its own executable, so build both
 //! with the same profile (`dist`, the image's, is the one the published figures use).
-//! Scenarios: `insert` (S1), `burndown` (S2, S5 under load), `lateness` (S3),
+//! Scenarios: `insert` (S1), `insert-schema` (S1's batch of 1,000 without and with a
+//! callback `kwargs_schema`, alternating), `burndown` (S2, S5 under load), `lateness` (S3),
 //! `idle` (S4, S5 idle), `ceilings`, `peers` (Python TaskShed 0.10 on Redis through S1–S3,
 //! after ours, with the ratios the goals set: see `peers.rs`), or `all`. TaskShed tuning variables
 //! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
@@ -22,6 +23,7 @@
 //! charts in `<out>` (default `bench/results/`).
 
 mod harness;
+mod kwargs_contract;
 mod load;
 mod peers;
 mod receiver;
@@ -39,8 +41,8 @@ use std::path::PathBuf;
     about = "End-to-end benchmark of TaskShed on PostgreSQL"
 )]
 struct Args {
-    /// Scenarios: all, insert, burndown, lateness, idle, ceilings, peers (or shell: only start
-    /// the database and print its URL, for profiling by hand).
+    /// Scenarios: all, insert, insert-schema, burndown, lateness, idle, ceilings, peers (or
+    /// shell: only start the database and print its URL, for profiling by hand).
     #[arg(default_value = "all")]
     scenarios: Vec<String>,
     /// Small sizes (a smoke run), not the issue's.
@@ -105,7 +107,15 @@ async fn main() -> anyhow::Result<()> {
     let wants = |name: &str| all || args.scenarios.iter().any(|s| s == name);
     for s in &args.scenarios {
         if ![
-            "all", "insert", "burndown", "lateness", "idle", "ceilings", "peers", "shell",
+            "all",
+            "insert",
+            "insert-schema",
+            "burndown",
+            "lateness",
+            "idle",
+            "ceilings",
+            "peers",
+            "shell",
         ]
         .contains(&s.as_str())
         {
@@ -217,6 +227,13 @@ async fn run(
     if wants("insert") {
         eprintln!("S1 insert");
         bench.insert().await.context("S1 insert")?;
+    }
+    if wants("insert-schema") {
+        eprintln!("S1 insert with and without a kwargs schema");
+        bench
+            .insert_schema()
+            .await
+            .context("S1 insert, kwargs schema")?;
     }
     if wants("burndown") {
         eprintln!("S2 burn-down");

@@ -56,7 +56,7 @@ impl Sizes {
 }
 
 /// Concurrent clients for the batch API.
-const BATCH_CLIENTS: usize = 4;
+pub const BATCH_CLIENTS: usize = 4;
 /// Concurrent clients for single `POST /v1/tasks` (the figure).
 const SINGLE_CLIENTS: usize = 32;
 /// Concurrent keep-alive connections hitting the receiver alone.
@@ -85,7 +85,7 @@ fn ms(us: f64) -> String {
 }
 
 impl Bench {
-    async fn start_service(&self, role: &str) -> anyhow::Result<Service> {
+    pub(crate) async fn start_service(&self, role: &str) -> anyhow::Result<Service> {
         let service = Service::start(&self.db, role, &[], &self.client).await?;
         if role == "worker" {
             // No API routes; the callback was registered by an earlier instance.

@@ -111,6 +111,9 @@ pub fn check_grace(grace: IsoDuration) -> Result<IsoDuration, String> {
 pub struct Registration {
     pub callback: Callback,
     pub secret_given: bool,
+    /// The kwargs contract as registered (JSON Schema text, checked to compile); `None`
+    /// removes it. Not part of [`Callback`]: delivery never needs it.
+    pub kwargs_schema: Option<String>,
 }
 
 /// An absolute `http`/`https` URL with a host, no user-info (credentials in URLs end up

@@ -10,6 +10,7 @@ pub(crate) mod egress;
 pub(crate) mod flow;
 pub(crate) mod ids;
 pub(crate) mod kwargs;
+pub(crate) mod kwargs_schema;
 pub(crate) mod limits;
 pub(crate) mod recurrence;
 pub(crate) mod retry;

@@ -131,9 +131,11 @@ impl TaskPatch {
     }
 }
 
-/// Which tasks a bulk operation (fetch, pause, resume, delete) applies to.
+/// Which tasks a bulk operation (fetch, pause, resume, delete, retry) applies to.
 #[derive(Debug, Clone)]
 pub enum TaskSelector {
     Ids(Vec<Id>),
     Group(Id),
+    /// Every task of a callback (bulk retry).
+    Callback(Id),
 }

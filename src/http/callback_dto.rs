@@ -1,6 +1,7 @@
 //! Callback request and response bodies, and their conversion into checked domain values.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -75,6 +76,13 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(nullable = false)]
     pub secret: Option<String>,
+    /// The kwargs contract: a JSON Schema (draft 2020-12) every task's `kwargs` must
+    /// satisfy when the task is created or its `kwargs` changed (422 naming the path, e.g.
+    /// `tasks[3].kwargs.user_id`). No `$ref` to other documents. Absent or null: none.
+    /// Changing it leaves existing tasks as they are.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "integer"}}}))]
+    pub kwargs_schema: Option<Box<RawValue>>,
     /// Most attempts in flight to this callback at once, counted over all instances
     /// together: 1–10,000 (default 100). See "Flow control" in the README.
     #[serde(default)]
@@ -166,30 +174,52 @@ impl CallbackSpec {
             ),
             None => Some(SigningSecret::generate()),
         };
-        match (url, timeout, headers, secret, max_concurrency) {
-            (Some(url), Some(timeout), Some(headers), Some(secret), Some(max_concurrency))
-                if errors.list.is_empty() =>
-            {
-                Ok(Registration {
-                    callback: DomainCallback {
-                        name,
-                        url,
-                        timeout,
-                        headers,
-                        retry,
-                        secret,
-                        previous_secret: None,
-                        flow: FlowLimits {
-                            max_concurrency,
-                            rate_limit,
-                        },
+        let kwargs_schema = match self.kwargs_schema {
+            Some(raw) if raw.get() != "null" => errors
+                .check("kwargs_schema", compile_schema(raw.get()))
+                .map(|()| Some(String::from(Box::<str>::from(raw)))),
+            _ => Some(None),
+        };
+        match (
+            url,
+            timeout,
+            headers,
+            secret,
+            kwargs_schema,
+            max_concurrency,
+        ) {
+            (
+                Some(url),
+                Some(timeout),
+                Some(headers),
+                Some(secret),
+                Some(kwargs_schema),
+                Some(max_concurrency),
+            ) if errors.list.is_empty() => Ok(Registration {
+                callback: DomainCallback {
+                    name,
+                    url,
+                    timeout,
+                    headers,
+                    retry,
+                    secret,
+                    previous_secret: None,
+                    flow: FlowLimits {
+                        max_concurrency,
+                        rate_limit,
                     },
-                    secret_given,
-                })
-            }
+                },
+                secret_given,
+                kwargs_schema,
+            }),
             _ => Err(errors.list),
         }
     }
+}
+
+/// A schema is stored only if it compiles; the compiled form is cached at first use.
+fn compile_schema(raw: &str) -> Result<(), String> {
+    crate::domain::kwargs_schema::compile(raw).map(drop)
 }
 
 fn read_retry(errors: &mut Errors, spec: RetrySpec) -> DomainRetryPolicy {
@@ -325,6 +355,9 @@ pub struct Callback {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub flow: Option<FlowState>,
+    /// The kwargs contract as registered, or null.
+    #[schema(value_type = Option<Object>)]
+    pub kwargs_schema: Option<Box<RawValue>>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -334,6 +367,10 @@ pub struct Callback {
 impl From<StoredCallback> for Callback {
     fn from(stored: StoredCallback) -> Self {
         let callback = stored.callback;
+        // Stored only after it parsed, as JSON; a hand-edited row shows as null.
+        let kwargs_schema = stored
+            .kwargs_schema
+            .and_then(|text| RawValue::from_string(text).ok());
         Callback {
             name: callback.name.into_string(),
             url: callback.url.as_str().to_owned(),
@@ -355,6 +392,7 @@ impl From<StoredCallback> for Callback {
                 per: limit.per.to_string(),
             }),
             flow: None,
+            kwargs_schema,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
         }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Group commit for `POST /v1/tasks` (see [`crate::create_batcher`]).
     pub creates: CreateBatcher,
+    /// Compiled callback kwargs contracts, shared by every task write (and `creates`).
+    pub schemas: Arc<crate::domain::kwargs_schema::SchemaCache>,
     pub metrics: Arc<Metrics>,
     /// Largest batch body (`--max-body-bytes`); other bodies get
     /// [`crate::domain::limits::Limits::max_single_body_bytes`].
@@ -93,6 +95,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::pause_tasks))
         .routes(routes!(tasks::resume_tasks))
         .routes(routes!(tasks::delete_tasks))
+        .routes(routes!(tasks::retry_tasks))
         .routes(routes!(tasks::list_attempts))
         .routes(routes!(schedules::preview_schedule))
         .routes(routes!(schedules::task_schedule_preview))
@@ -125,8 +128,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Valid task ids that are also static segments under `/v1/tasks/`. The router prefers a
 /// static segment, so without [`shadowed_task_routes`] a task with one of these ids could
 /// be created but `GET`/`PATCH`/`DELETE /v1/tasks/{task_id}` would answer 405.
-pub(crate) const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 5] =
-    ["batch", "execution-times", "pause", "resume", "delete"];
+pub(crate) const TASK_IDS_SHADOWED_BY_ROUTES: [&str; 6] = [
+    "batch",
+    "execution-times",
+    "pause",
+    "resume",
+    "delete",
+    "retry",
+];
 
 /// Adds the by-id methods to the static `/v1/tasks/<segment>` paths that shadow task ids.
 /// The OpenAPI document already describes them as `/v1/tasks/{task_id}`.

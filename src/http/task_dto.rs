@@ -718,6 +718,20 @@ pub struct ExecutionTimeUpdate {
 #[schema(example = json!({"tasks": [{"task_id": "reminder-42", "run_at": "2025-03-15T09:00:00Z"}]}))]
 pub struct ExecutionTimesRequest {
     pub tasks: Vec<ExecutionTimeUpdate>,
+    /// Change nothing; answer `{"affected", "task_ids"}`: how many tasks (and which, up to
+    /// 100) would be moved. Default false.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dry_run: Option<bool>,
+}
+
+/// Answer of `POST /v1/tasks/execution-times`: what was updated, or with `dry_run` what
+/// would be.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ExecutionTimesAnswer {
+    Done(ExecutionTimesResponse),
+    DryRun(AffectedResponse),
 }
 
 /// Answer of `POST /v1/tasks/execution-times`.
@@ -732,7 +746,7 @@ pub struct ExecutionTimesResponse {
     pub finished: Vec<String>,
 }
 
-/// Exactly one of `task_ids` or `group_id`.
+/// Exactly one of `task_ids` or `group_id`, and optionally `dry_run`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"group_id": "reminders"}))]
@@ -743,12 +757,88 @@ pub struct TaskSelectorRequest {
     #[serde(default)]
     #[schema(nullable = false)]
     pub group_id: Option<String>,
+    /// Change nothing; answer how many tasks (and which, up to 100) the operation would
+    /// change. Default false.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dry_run: Option<bool>,
 }
 
-/// How many tasks an operation changed.
+/// Body of `POST /v1/tasks/retry`: exactly one of `task_ids`, `group_id`, `callback`, and
+/// optionally a window of failure times.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"callback": "send-reminder", "failed_after": "2025-03-14T00:00:00Z", "dry_run": true}))]
+pub struct RetryTasksRequest {
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub task_ids: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub group_id: Option<String>,
+    /// Every failed task of this callback.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub callback: Option<String>,
+    /// Only tasks that failed at or after this instant (RFC 3339 with an offset).
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub failed_after: Option<String>,
+    /// Only tasks that failed before this instant (RFC 3339 with an offset).
+    #[serde(default)]
+    #[schema(format = DateTime, nullable = false)]
+    pub failed_before: Option<String>,
+    /// Change nothing; answer how many tasks (and which, up to 100) would be re-armed.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub dry_run: Option<bool>,
+}
+
+/// How many tasks an operation changed; with `dry_run`, would change, and which.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AffectedResponse {
     pub affected: i64,
+    /// Dry runs only: the first 100 ids of the tasks that would change, in id order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub task_ids: Option<Vec<String>>,
+}
+
+impl AffectedResponse {
+    pub fn done(affected: i64) -> Self {
+        Self {
+            affected,
+            task_ids: None,
+        }
+    }
+}
+
+impl From<crate::store::task_selection::Preview> for AffectedResponse {
+    fn from(preview: crate::store::task_selection::Preview) -> Self {
+        Self {
+            affected: preview.affected,
+            task_ids: Some(preview.task_ids),
+        }
+    }
+}
+
+/// The field errors of kwargs that break a callback's `kwargs_schema`, under `prefix`
+/// (`tasks[3].` in a batch): `tasks[3].kwargs.user_id`, or `kwargs` for the object itself.
+pub fn kwargs_errors(
+    prefix: &str,
+    violations: Vec<crate::domain::kwargs_schema::KwargsViolation>,
+) -> Vec<FieldError> {
+    violations
+        .into_iter()
+        .map(|v| {
+            let field = if v.path.is_empty() {
+                format!("{prefix}kwargs")
+            } else {
+                format!("{prefix}kwargs.{}", v.path)
+            };
+            FieldError::new(field, v.message)
+        })
+        .collect()
 }
 
 /// How an attempt ended.

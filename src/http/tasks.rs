@@ -12,7 +12,10 @@ use super::task_dto::*;
 use super::AppState;
 use crate::domain::ids::Id;
 use crate::domain::task::{TaskSelector, TaskStatus};
+use crate::domain::time::parse_instant;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::store::callbacks::callback_schemas;
+use crate::store::task_selection::{preview, BulkOp, FailedWindow};
 use crate::store::tasks::{
     self as store, CreateOne, ExecutionTimeOutcome, RetryOutcome, WriteOutcome,
 };
@@ -35,6 +38,8 @@ fn task_not_found(task_id: &str) -> ApiError {
 ///
 /// The callback must be registered. If `task_id` exists, the task is replaced (200) when
 /// `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+/// If the callback has a `kwargs_schema`, `kwargs` must satisfy it (422 naming the path,
+/// e.g. `kwargs.user_id`).
 #[utoipa::path(post, path = "/v1/tasks", tag = "tasks",
     request_body = CreateTaskRequest,
     responses(
@@ -71,7 +76,15 @@ pub async fn create_task(
             ),
         )),
         CreateOne::UnknownCallback => Err(unknown_callback("callback", callback.as_str())),
+        CreateOne::InvalidKwargs(violations) => {
+            Err(ApiError::validation(kwargs_errors("", violations)))
+        }
     }
+}
+
+/// A stored schema that no longer compiles was edited by hand: a server-side fault.
+fn broken_schema(why: String) -> ApiError {
+    ApiError::from(sqlx::Error::Decode(why.into()))
 }
 
 fn unknown_callback(field: &str, name: &str) -> ApiError {
@@ -85,7 +98,8 @@ fn unknown_callback(field: &str, name: &str) -> ApiError {
 /// Create many tasks in one transaction (TaskShed's `add_tasks`).
 ///
 /// All tasks are valid and written, or none is (the 422 names the item, e.g.
-/// `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+/// `tasks[3].run_at`, or `tasks[3].kwargs.user_id` for kwargs that break the callback's
+/// `kwargs_schema`). Results come back in input order. At most 10,000 tasks per request;
 /// task ids must be distinct within a request.
 #[utoipa::path(post, path = "/v1/tasks/batch", tag = "tasks",
     request_body = BatchCreateRequest,
@@ -137,12 +151,17 @@ pub async fn create_tasks(
         .collect();
     names.sort_unstable();
     names.dedup();
-    let unknown = store::unknown_callbacks(&state.pool, &names).await?;
+    // One statement tells which callbacks are unknown and what each one's kwargs contract is.
+    let known = callback_schemas(&state.pool, &names).await?;
+    let unknown: Vec<&String> = names
+        .iter()
+        .filter(|name| !known.iter().any(|(k, _)| k == *name))
+        .collect();
     if !unknown.is_empty() {
         let errors = tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| unknown.iter().any(|u| u == t.callback.as_str()))
+            .filter(|(_, t)| unknown.iter().any(|u| *u == t.callback.as_str()))
             .map(|(i, t)| {
                 FieldError::new(
                     format!("tasks[{i}].callback"),
@@ -153,6 +172,23 @@ pub async fn create_tasks(
         let mut error = ApiError::validation(errors);
         error.code = "unknown_callback";
         return Err(error);
+    }
+    let mut errors = Vec::new();
+    for (name, text) in &known {
+        let Some(text) = text else { continue };
+        let schema = state.schemas.get(name, text).map_err(broken_schema)?;
+        for (i, task) in tasks.iter().enumerate() {
+            if task.callback.as_str() == name {
+                if let Err(violations) = schema.check(&task.kwargs) {
+                    errors.extend(kwargs_errors(&format!("tasks[{i}]."), violations));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        // Input order, whatever order the callbacks came back in.
+        errors.sort_by_key(|e| item_index(&e.field));
+        return Err(ApiError::validation(errors));
     }
     let replace = request.replace_existing.unwrap_or(true);
     let outcomes = store::insert_tasks(&state.pool, &tasks, replace).await?;
@@ -169,6 +205,15 @@ pub async fn create_tasks(
         })
         .collect();
     Ok(Json(BatchCreateResponse { results }))
+}
+
+/// The `i` of a `tasks[i].…` field.
+fn item_index(field: &str) -> usize {
+    field
+        .strip_prefix("tasks[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(usize::MAX)
 }
 
 /// Get one task.
@@ -278,7 +323,8 @@ pub async fn list_tasks(
 /// removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
 /// `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
 /// yet sent is sent as changed; if its attempt is already in flight (`running`), the change
-/// takes effect when that attempt ends, so two attempts of one task never overlap.
+/// takes effect when that attempt ends, so two attempts of one task never overlap. New
+/// `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 #[utoipa::path(patch, path = "/v1/tasks/{task_id}", tag = "tasks",
     params(("task_id" = String, Path, description = "The task's id")),
     request_body = PatchTaskRequest,
@@ -315,6 +361,9 @@ pub async fn update_task(
     let patch = request
         .into_patch(&current, &state.limits, chrono::Utc::now())
         .map_err(ApiError::validation)?;
+    if let Some(kwargs) = &patch.kwargs {
+        check_contract(&state, &current.callback, kwargs).await?;
+    }
     let row = match store::patch_task(&state.pool, &id, &patch).await? {
         Some(patched) => patched,
         None => {
@@ -327,15 +376,30 @@ pub async fn update_task(
     Ok(Json(row.into()))
 }
 
+/// Checks new kwargs against the callback's `kwargs_schema`, read now (so a schema
+/// changed on another instance applies).
+async fn check_contract(state: &AppState, callback: &str, kwargs: &str) -> ApiResult<()> {
+    let known = callback_schemas(&state.pool, &[callback.to_owned()]).await?;
+    let Some((_, Some(text))) = known.into_iter().next() else {
+        return Ok(());
+    };
+    let schema = state.schemas.get(callback, &text).map_err(broken_schema)?;
+    schema
+        .check(kwargs)
+        .map_err(|violations| ApiError::validation(kwargs_errors("", violations)))
+}
+
 /// Move tasks to new execution times (TaskShed's `update_execution_times`).
 ///
 /// Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
 /// attempt is in flight, once that attempt has ended). Unknown ids are
 /// reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+/// With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
+/// the tasks that would be moved (ids: the first 100, in id order).
 #[utoipa::path(post, path = "/v1/tasks/execution-times", tag = "tasks",
     request_body = ExecutionTimesRequest,
     responses(
-        (status = 200, description = "What was updated", body = ExecutionTimesResponse),
+        (status = 200, description = "What was updated (or, with `dry_run`, would be)", body = ExecutionTimesAnswer),
         (status = 422, description = "Invalid entry", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         ServerErrors,
@@ -343,7 +407,8 @@ pub async fn update_task(
 pub async fn update_execution_times(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<ExecutionTimesRequest>,
-) -> ApiResult<Json<ExecutionTimesResponse>> {
+) -> ApiResult<Json<ExecutionTimesAnswer>> {
+    let dry_run = request.dry_run.unwrap_or(false);
     if request.tasks.len() > MAX_BATCH {
         return Err(ApiError::validation(vec![FieldError::new(
             "tasks",
@@ -371,6 +436,11 @@ pub async fn update_execution_times(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    if dry_run {
+        let ids = updates.into_iter().map(|(id, _)| id).collect();
+        let found = preview(&state.pool, BulkOp::MoveTime, &TaskSelector::Ids(ids)).await?;
+        return Ok(Json(ExecutionTimesAnswer::DryRun(found.into())));
+    }
     let outcomes = store::update_execution_times(&state.pool, &updates).await?;
     let mut response = ExecutionTimesResponse {
         updated: 0,
@@ -384,33 +454,13 @@ pub async fn update_execution_times(
             ExecutionTimeOutcome::NotFound => response.not_found.push(id),
         }
     }
-    Ok(Json(response))
+    Ok(Json(ExecutionTimesAnswer::Done(response)))
 }
 
 /// Reads a selector body: exactly one of `task_ids` or `group_id`.
 fn selector(request: TaskSelectorRequest) -> ApiResult<TaskSelector> {
     match (request.task_ids, request.group_id) {
-        (Some(ids), None) => {
-            if ids.len() > MAX_BATCH {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "task_ids",
-                    format!("at most {MAX_BATCH} ids per request"),
-                )]));
-            }
-            let mut errors = Vec::new();
-            let mut parsed = Vec::with_capacity(ids.len());
-            for (i, raw) in ids.iter().enumerate() {
-                match Id::parse(raw) {
-                    Ok(id) => parsed.push(id),
-                    Err(m) => errors.push(FieldError::new(format!("task_ids[{i}]"), m)),
-                }
-            }
-            if errors.is_empty() {
-                Ok(TaskSelector::Ids(parsed))
-            } else {
-                Err(ApiError::validation(errors))
-            }
-        }
+        (Some(ids), None) => task_ids(ids),
         (None, Some(group)) => Id::parse(&group)
             .map(TaskSelector::Group)
             .map_err(|m| ApiError::validation(vec![FieldError::new("group_id", m)])),
@@ -425,11 +475,45 @@ fn selector(request: TaskSelectorRequest) -> ApiResult<TaskSelector> {
     }
 }
 
+/// A dry run of `op`: its selection alone, nothing written.
+async fn dry_run(
+    state: &AppState,
+    op: BulkOp,
+    selector: &TaskSelector,
+) -> ApiResult<Json<AffectedResponse>> {
+    Ok(Json(preview(&state.pool, op, selector).await?.into()))
+}
+
+/// Reads `task_ids`: at most [`MAX_BATCH`] valid ids.
+fn task_ids(ids: Vec<String>) -> ApiResult<TaskSelector> {
+    if ids.len() > MAX_BATCH {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "task_ids",
+            format!("at most {MAX_BATCH} ids per request"),
+        )]));
+    }
+    let mut errors = Vec::new();
+    let mut parsed = Vec::with_capacity(ids.len());
+    for (i, raw) in ids.iter().enumerate() {
+        match Id::parse(raw) {
+            Ok(id) => parsed.push(id),
+            Err(m) => errors.push(FieldError::new(format!("task_ids[{i}]"), m)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(TaskSelector::Ids(parsed))
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Pause tasks (TaskShed's `pause_tasks`).
 ///
 /// Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
 /// stamp and are not counted. `affected` counts tasks that became paused. A delivery
-/// already in flight finishes; nothing more happens until resumed.
+/// already in flight finishes; nothing more happens until resumed. With `"dry_run": true`
+/// nothing changes: the answer counts the tasks that would be paused and lists the first
+/// 100 ids (`task_ids`).
 #[utoipa::path(post, path = "/v1/tasks/pause", tag = "tasks",
     request_body = TaskSelectorRequest,
     responses(
@@ -442,15 +526,20 @@ pub async fn pause_tasks(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TaskSelectorRequest>,
 ) -> ApiResult<Json<AffectedResponse>> {
+    let dry = request.dry_run.unwrap_or(false);
     let selector = selector(request)?;
+    if dry {
+        return dry_run(&state, BulkOp::Pause, &selector).await;
+    }
     let affected = store::pause_tasks(&state.pool, &selector).await?;
-    Ok(Json(AffectedResponse { affected }))
+    Ok(Json(AffectedResponse::done(affected)))
 }
 
 /// Resume paused tasks (TaskShed's `resume_tasks`).
 ///
 /// Clears `paused` and `paused_at` without rescheduling: an overdue task fires at once.
-/// `affected` counts tasks that were paused.
+/// `affected` counts tasks that were paused. With `"dry_run": true` nothing changes: the
+/// answer counts the tasks that would be resumed and lists the first 100 ids.
 #[utoipa::path(post, path = "/v1/tasks/resume", tag = "tasks",
     request_body = TaskSelectorRequest,
     responses(
@@ -463,15 +552,20 @@ pub async fn resume_tasks(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TaskSelectorRequest>,
 ) -> ApiResult<Json<AffectedResponse>> {
+    let dry = request.dry_run.unwrap_or(false);
     let selector = selector(request)?;
+    if dry {
+        return dry_run(&state, BulkOp::Resume, &selector).await;
+    }
     let affected = store::resume_tasks(&state.pool, &selector).await?;
-    Ok(Json(AffectedResponse { affected }))
+    Ok(Json(AffectedResponse::done(affected)))
 }
 
 /// Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 ///
 /// `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
-/// happens.
+/// happens. With `"dry_run": true` nothing changes: the answer counts the tasks that would
+/// be deleted and lists the first 100 ids.
 #[utoipa::path(post, path = "/v1/tasks/delete", tag = "tasks",
     request_body = TaskSelectorRequest,
     responses(
@@ -484,9 +578,13 @@ pub async fn delete_tasks(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TaskSelectorRequest>,
 ) -> ApiResult<Json<AffectedResponse>> {
+    let dry = request.dry_run.unwrap_or(false);
     let selector = selector(request)?;
+    if dry {
+        return dry_run(&state, BulkOp::Delete, &selector).await;
+    }
     let affected = store::delete_tasks(&state.pool, &selector).await?;
-    Ok(Json(AffectedResponse { affected }))
+    Ok(Json(AffectedResponse::done(affected)))
 }
 
 /// Delete one task, with its attempt history.
@@ -581,4 +679,69 @@ pub async fn retry_task(
         )),
         RetryOutcome::NotFound => Err(task_not_found(id.as_str())),
     }
+}
+
+/// Re-arm many failed tasks at once, in one statement.
+///
+/// Exactly one of `task_ids`, `group_id` or `callback` picks the tasks; only `failed` ones
+/// are re-armed, as `POST /v1/tasks/{task_id}/retry` does each (due now, attempts reset,
+/// same occurrence and `webhook-id`). `failed_after` / `failed_before` (RFC 3339, any
+/// offset) keep those whose failure time (`finished_at`) is in `[failed_after,
+/// failed_before)`. `affected` counts re-armed tasks. With `"dry_run": true` nothing
+/// changes: the answer counts the tasks that would be re-armed and lists the first 100 ids.
+#[utoipa::path(post, path = "/v1/tasks/retry", tag = "tasks",
+    request_body = RetryTasksRequest,
+    responses(
+        (status = 200, description = "How many tasks were (or, with `dry_run`, would be) re-armed", body = AffectedResponse),
+        (status = 422, description = "Not exactly one of task_ids, group_id or callback, or an invalid field", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        ServerErrors,
+    ))]
+pub async fn retry_tasks(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RetryTasksRequest>,
+) -> ApiResult<Json<AffectedResponse>> {
+    let one_of = "give exactly one of task_ids, group_id or callback";
+    let selector = match (request.task_ids, request.group_id, request.callback) {
+        (Some(ids), None, None) => task_ids(ids)?,
+        (None, Some(group), None) => TaskSelector::Group(
+            Id::parse(&group)
+                .map_err(|m| ApiError::validation(vec![FieldError::new("group_id", m)]))?,
+        ),
+        (None, None, Some(callback)) => TaskSelector::Callback(
+            Id::parse(&callback)
+                .map_err(|m| ApiError::validation(vec![FieldError::new("callback", m)]))?,
+        ),
+        _ => return Err(ApiError::validation(vec![FieldError::new("body", one_of)])),
+    };
+    let mut errors = Vec::new();
+    let mut instant = |field: &str, raw: Option<String>| {
+        raw.and_then(|raw| {
+            parse_instant(&raw, None)
+                .map_err(|m| errors.push(FieldError::new(field, m)))
+                .ok()
+        })
+    };
+    let window = FailedWindow {
+        failed_after: instant("failed_after", request.failed_after),
+        failed_before: instant("failed_before", request.failed_before),
+    };
+    if let (Some(after), Some(before)) = (window.failed_after, window.failed_before) {
+        if after >= before {
+            // An empty window is a mistake, not a request to retry nothing.
+            errors.push(FieldError::new(
+                "failed_before",
+                "must be later than failed_after",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let op = BulkOp::Retry(window);
+    if request.dry_run.unwrap_or(false) {
+        return dry_run(&state, op, &selector).await;
+    }
+    let affected = store::retry_tasks(&state.pool, &selector, window).await?;
+    Ok(Json(AffectedResponse::done(affected)))
 }

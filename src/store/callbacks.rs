@@ -21,6 +21,9 @@ use crate::domain::secret::SigningSecret;
 #[derive(Debug, Clone)]
 pub struct StoredCallback {
     pub callback: Callback,
+    /// The kwargs contract (JSON Schema text, exactly as registered), if any. Kept out of
+    /// [`Callback`]: only task writes use it, never delivery.
+    pub kwargs_schema: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -149,6 +152,7 @@ impl CallbackRow {
 struct StoredRow {
     #[sqlx(flatten)]
     row: CallbackRow,
+    kwargs_schema: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -161,6 +165,7 @@ impl StoredRow {
         })?;
         Ok(StoredCallback {
             callback,
+            kwargs_schema: self.kwargs_schema,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -169,8 +174,8 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, created_at, \
-     updated_at";
+     initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, \
+     kwargs_schema::text as kwargs_schema, created_at, updated_at";
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
@@ -194,14 +199,15 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, \
-             rate_per_us) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10, $11, $12) \
+             initial_backoff_us, max_backoff_us, secret, kwargs_schema, max_concurrency, \
+             rate_requests, rate_per_us) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12, $13) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
+             kwargs_schema = excluded.kwargs_schema, \
              max_concurrency = excluded.max_concurrency, \
              rate_requests = excluded.rate_requests, rate_per_us = excluded.rate_per_us, \
              previous_secret = case when $8 is null then c.previous_secret end, \
@@ -222,6 +228,7 @@ pub async fn upsert_callback(
     .bind(callback.retry.max_backoff_iso().as_micros())
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
+    .bind(registration.kwargs_schema.as_deref())
     .bind(callback.flow.max_concurrency as i32)
     .bind(callback.flow.rate_limit.map(|r| r.requests as i32))
     .bind(callback.flow.rate_limit.map(|r| r.per.as_micros()))
@@ -379,6 +386,19 @@ pub async fn reseal_batch(
     }
     tx.commit().await?;
     Ok((last, changed))
+}
+
+/// The callbacks among `names` that are registered, each with its kwargs schema text (if
+/// any): one statement for every task of a create, which learns from it both which
+/// callbacks are unknown and what to validate against.
+pub async fn callback_schemas(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select name, kwargs_schema::text from callbacks where name = any($1::text[])")
+        .bind(names)
+        .fetch_all(pool)
+        .await
 }
 
 /// What deleting a callback did.

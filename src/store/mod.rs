@@ -11,6 +11,7 @@ pub(crate) mod flow;
 pub(crate) mod misfires;
 pub(crate) mod notify;
 pub(crate) mod task_counts;
+pub(crate) mod task_selection;
 pub(crate) mod tasks;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

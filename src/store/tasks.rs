@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::notify::{evaluate, revalidate_cte, wake_cte};
+use super::task_selection::{push_target, BulkOp, FailedWindow};
 use crate::domain::ids::Id;
+use crate::domain::kwargs_schema::KwargsViolation;
 use crate::domain::task::{NewTask, RunType, TaskPatch, TaskSelector, TaskStatus};
 
 /// Columns of a task as read back; `kwargs` comes back as its exact stored text.
@@ -63,6 +65,31 @@ pub enum CreateOne {
     Written(Box<TaskRow>, WriteOutcome),
     Exists,
     UnknownCallback,
+    /// The kwargs break the callback's `kwargs_schema`; nothing was written.
+    InvalidKwargs(Vec<KwargsViolation>),
+}
+
+/// Which callbacks a single create (or group commit) may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackCheck {
+    /// Any registered callback: the caller has checked the kwargs against its schema.
+    Registered,
+    /// Only a registered callback without a `kwargs_schema`: group commit's first try,
+    /// made without reading the schemas. The statement itself checks that the callback
+    /// has none, so a task is never written unchecked; one whose callback has a schema is
+    /// left unwritten, as if the callback were unknown, for the caller to check and write.
+    WithoutSchema,
+}
+
+impl CallbackCheck {
+    /// The condition on the callback `c` named by `name` (a column or parameter).
+    fn condition(self, name: &str) -> String {
+        let schema = match self {
+            CallbackCheck::Registered => "",
+            CallbackCheck::WithoutSchema => " and c.kwargs_schema is null",
+        };
+        format!("exists (select 1 from callbacks c where c.name = {name}{schema})")
+    }
 }
 
 /// What an insert does when the task id exists. A replaced task that is `running` keeps
@@ -94,7 +121,7 @@ fn on_conflict(replace: bool) -> &'static str {
 
 /// The batch insert, bound as arrays (`UNNEST`), with at most one wake-up and one
 /// revalidation notice for the whole statement. The caller checks callbacks beforehand
-/// ([`unknown_callbacks`]) rather than per row here.
+/// ([`super::callbacks::callback_schemas`]) rather than per row here.
 fn insert_many_statement(replace: bool) -> String {
     const SCHEDULE_COLUMNS: &str =
         "cron, dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us";
@@ -128,25 +155,31 @@ fn insert_many_statement(replace: bool) -> String {
 
 /// The single-task insert without its conflict clause: a plain `INSERT … SELECT … WHERE`
 /// (no arrays, no CTEs), the create path's hot statement; no row means the callback is
-/// not registered.
-const INSERT_ONE: &str = "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
-       interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, cron, \
-       dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
-     select $1::text, $2::text, $3::text, $4::timestamptz, $11::timestamptz, $5::int8, \
-       $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
-       $10::bool, $12::text, $13::text, $14::text, $15::timestamptz, $16::timestamptz, \
-       $17::int8, $18::int8 \
-     where exists (select 1 from callbacks c where c.name = $2::text)";
+/// not one `check` accepts.
+fn insert_one(check: CallbackCheck) -> String {
+    format!(
+        "insert into tasks as t (task_id, callback, run_type, run_at, due_at, \
+           interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, cron, \
+           dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
+         select $1::text, $2::text, $3::text, $4::timestamptz, $11::timestamptz, $5::int8, \
+           $6::text, $7::text::json, $8::text, $9::bool, case when $9::bool then now() end, \
+           $10::bool, $12::text, $13::text, $14::text, $15::timestamptz, $16::timestamptz, \
+           $17::int8, $18::int8 \
+         where {}",
+        check.condition("$2::text")
+    )
+}
 
 /// The single-task upsert, with its wake-up and (for a replaced task, which may have been
 /// claimed) its revalidation notice.
-fn insert_one_statement(replace: bool) -> String {
+fn insert_one_statement(replace: bool, check: CallbackCheck) -> String {
     format!(
         "with written as ( \
-           {INSERT_ONE} on conflict (task_id) {} \
+           {} on conflict (task_id) {} \
            returning {TASK_COLUMNS}, (xmax = 0) as inserted \
          ), {}, {} \
          select written.*, {} as notified from written",
+        insert_one(check),
         on_conflict(replace),
         wake_cte("written", "not paused"),
         revalidate_cte("written", "not inserted"),
@@ -172,17 +205,25 @@ const INSERT_MANY_PLAIN: &str = "insert into tasks (task_id, callback, run_type,
             max_runs, jitter_us)";
 
 /// The optimistic single insert (see [`INSERT_MANY_PLAIN`]) with its wake-up; no row back
-/// means the callback is not registered.
-fn insert_one_plain_statement() -> &'static str {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// means the callback is not one `check` accepts.
+fn insert_one_plain_statement(check: CallbackCheck) -> &'static str {
+    fn build(check: CallbackCheck) -> String {
         format!(
-            "with written as ({INSERT_ONE} returning {TASK_COLUMNS}), {} \
+            "with written as ({} returning {TASK_COLUMNS}), {} \
              select written.*, {} as notified from written",
+            insert_one(check),
             wake_cte("written", "not paused"),
             evaluate(&["wake"]),
         )
-    });
-    SQL.as_str()
+    }
+    static REGISTERED: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| build(CallbackCheck::Registered));
+    static WITHOUT_SCHEMA: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| build(CallbackCheck::WithoutSchema));
+    match check {
+        CallbackCheck::Registered => REGISTERED.as_str(),
+        CallbackCheck::WithoutSchema => WITHOUT_SCHEMA.as_str(),
+    }
 }
 
 /// [`INSERT_MANY_PLAIN`] with its wake-up; returns the number of rows written.
@@ -335,11 +376,13 @@ struct WrittenId {
     inserted: bool,
 }
 
-/// Creates (or replaces) one task and returns it as stored.
+/// Creates (or replaces) one task and returns it as stored. `UnknownCallback` means the
+/// callback is not one `check` accepts.
 pub async fn insert_task(
     pool: &PgPool,
     task: &NewTask,
     replace: bool,
+    check: CallbackCheck,
 ) -> Result<CreateOne, sqlx::Error> {
     let schedule = ScheduleValues::of(task);
     macro_rules! bind_task {
@@ -366,7 +409,7 @@ pub async fn insert_task(
         };
     }
     let plain: Result<Option<TaskRow>, sqlx::Error> =
-        bind_task!(sqlx::query_as(insert_one_plain_statement()))
+        bind_task!(sqlx::query_as(insert_one_plain_statement(check)))
             .fetch_optional(pool)
             .await;
     let (row, outcome) = match plain {
@@ -374,13 +417,13 @@ pub async fn insert_task(
         Ok(None) => return Ok(CreateOne::UnknownCallback),
         Err(error) if is_unique_violation(&error) => {
             let upserted: Option<WrittenRow> =
-                bind_task!(sqlx::query_as(&insert_one_statement(replace)))
+                bind_task!(sqlx::query_as(&insert_one_statement(replace, check)))
                     .fetch_optional(pool)
                     .await?;
             match upserted {
                 Some(row) if row.inserted => (row.task, WriteOutcome::Created),
                 Some(row) => (row.task, WriteOutcome::Replaced),
-                None => return no_row_written(pool, task).await,
+                None => return no_row_written(pool, task, check).await,
             }
         }
         Err(error) => return Err(error),
@@ -388,11 +431,15 @@ pub async fn insert_task(
     Ok(CreateOne::Written(Box::new(row), outcome))
 }
 
-/// Nothing written by the upsert: either the callback is unknown or the id exists (and
-/// `replace_existing` is false).
-async fn no_row_written(pool: &PgPool, task: &NewTask) -> Result<CreateOne, sqlx::Error> {
+/// Nothing written by the upsert: either the callback is unknown (to `check`) or the id
+/// exists (and `replace_existing` is false).
+async fn no_row_written(
+    pool: &PgPool,
+    task: &NewTask,
+    check: CallbackCheck,
+) -> Result<CreateOne, sqlx::Error> {
     let callback_known: bool =
-        sqlx::query_scalar("select exists (select 1 from callbacks where name = $1)")
+        sqlx::query_scalar(&format!("select {}", check.condition("$1::text")))
             .bind(task.callback.as_str())
             .fetch_one(pool)
             .await?;
@@ -406,7 +453,7 @@ async fn no_row_written(pool: &PgPool, task: &NewTask) -> Result<CreateOne, sqlx
 /// Creates many tasks in one statement; outcomes come back in input order.
 ///
 /// The caller has checked that task ids are distinct and callbacks registered
-/// ([`unknown_callbacks`]). A callback deleted in between (its deletion raced this
+/// ([`super::callbacks::callback_schemas`]). A callback deleted in between (its deletion raced this
 /// insert's check) leaves tasks naming it; their attempts fail with
 /// `callback is not registered`, visible in their attempt history.
 pub async fn insert_tasks(
@@ -452,23 +499,34 @@ pub async fn insert_tasks(
 
 /// The statement behind group commit ([`crate::create_batcher`]): creates the tasks of
 /// several independent single-create requests in one plain `INSERT`, and returns each
-/// written row. A task whose callback is not registered is left out of the result.
-const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_type, run_at, \
-       due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, coalesce_missed, \
-       cron, dst_gap, dst_overlap, start_at, end_at, max_runs, jitter_us) \
-     select i.task_id, i.callback, i.run_type, i.run_at, i.due_at, i.interval_us, i.timezone, \
-       i.kwargs::json, i.group_id, i.paused, case when i.paused then now() end, \
-       i.coalesce_missed, i.cron, i.dst_gap, i.dst_overlap, i.start_at, i.end_at, i.max_runs, \
-       i.jitter_us \
-     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
-       $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[], $11::timestamptz[], \
-       $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], \
-       $17::int8[], $18::int8[]) \
-       as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, group_id, \
-            paused, coalesce_missed, due_at, cron, dst_gap, dst_overlap, start_at, end_at, \
-            max_runs, jitter_us) \
-     where exists (select 1 from callbacks c where c.name = i.callback) \
-     returning ";
+/// written row. A task whose callback `check` does not accept is left out of the result.
+fn insert_coalesced_statement(check: CallbackCheck) -> String {
+    format!(
+        "with written as ( \
+           insert into tasks as t (task_id, callback, run_type, run_at, \
+             due_at, interval_us, timezone, kwargs, group_id, paused, paused_at, \
+             coalesce_missed, cron, dst_gap, dst_overlap, start_at, end_at, max_runs, \
+             jitter_us) \
+           select i.task_id, i.callback, i.run_type, i.run_at, i.due_at, i.interval_us, \
+             i.timezone, i.kwargs::json, i.group_id, i.paused, \
+             case when i.paused then now() end, i.coalesce_missed, i.cron, i.dst_gap, \
+             i.dst_overlap, i.start_at, i.end_at, i.max_runs, i.jitter_us \
+           from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
+             $6::text[], $7::text[], $8::text[], $9::bool[], $10::bool[], \
+             $11::timestamptz[], $12::text[], $13::text[], $14::text[], \
+             $15::timestamptz[], $16::timestamptz[], $17::int8[], $18::int8[]) \
+             as i(task_id, callback, run_type, run_at, interval_us, timezone, kwargs, \
+                  group_id, paused, coalesce_missed, due_at, cron, dst_gap, dst_overlap, \
+                  start_at, end_at, max_runs, jitter_us) \
+           where {} \
+           returning {TASK_COLUMNS} \
+         ), {} \
+         select written.*, {} as notified from written",
+        check.condition("i.callback"),
+        wake_cte("written", "not paused"),
+        evaluate(&["wake"]),
+    )
+}
 
 /// Creates the tasks of several single-create requests in one statement (one transaction,
 /// one WAL flush). The statement is all or nothing: if any id
@@ -476,41 +534,28 @@ const INSERT_COALESCED: &str = "insert into tasks as t (task_id, callback, run_t
 /// written, and the caller falls back to [`insert_task`] per request, which decides
 /// created / replaced / 409 for each.
 ///
-/// Returns the written rows (in no particular order); a task missing from them names an
-/// unregistered callback. Sends one wake-up for the batch if one is due soon.
+/// Returns the written rows (in no particular order); a task missing from them names a
+/// callback `check` does not accept. Sends one wake-up for the batch if one is due soon.
 pub async fn insert_coalesced(
     pool: &PgPool,
     tasks: &[&NewTask],
+    check: CallbackCheck,
 ) -> Result<Vec<TaskRow>, sqlx::Error> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "with written as ({INSERT_COALESCED}{TASK_COLUMNS}), {} \
-             select written.*, {} as notified from written",
-            wake_cte("written", "not paused"),
-            evaluate(&["wake"]),
-        )
-    });
+    static REGISTERED: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| insert_coalesced_statement(CallbackCheck::Registered));
+    static WITHOUT_SCHEMA: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| insert_coalesced_statement(CallbackCheck::WithoutSchema));
+    let sql = match check {
+        CallbackCheck::Registered => REGISTERED.as_str(),
+        CallbackCheck::WithoutSchema => WITHOUT_SCHEMA.as_str(),
+    };
     let rows: Vec<TaskRow> = bind_columns!(
-        sqlx::query_as(SQL.as_str()),
+        sqlx::query_as(sql),
         InsertColumns::from_tasks(tasks.iter().copied())
     )
     .fetch_all(pool)
     .await?;
     Ok(rows)
-}
-
-/// The names among `names` that are not registered callbacks.
-pub async fn unknown_callbacks(
-    pool: &PgPool,
-    names: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select n from unnest($1::text[]) as n \
-         where not exists (select 1 from callbacks c where c.name = n)",
-    )
-    .bind(names)
-    .fetch_all(pool)
-    .await
 }
 
 pub async fn get_task(pool: &PgPool, task_id: &str) -> Result<Option<TaskRow>, sqlx::Error> {
@@ -572,83 +617,108 @@ pub async fn list_tasks(
     Ok((rows, more))
 }
 
-/// `where` clause and bind for a selector; `$1` is the ids array or the group id.
-fn selector_clause(selector: &TaskSelector) -> &'static str {
-    match selector {
-        TaskSelector::Ids(_) => "task_id = any($1::text[])",
-        TaskSelector::Group(_) => "group_id = $1::text",
-    }
-}
-
-fn bind_selector<'q>(
-    query: sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments>,
+/// Runs a bulk write built around `op`'s target predicate ([`push_target`]): `head` up to
+/// its `where`, then `tail` after it. Returns the statement's count.
+async fn run_bulk(
+    pool: &PgPool,
+    op: BulkOp,
     selector: &TaskSelector,
-) -> sqlx::query::QueryScalar<'q, Postgres, i64, sqlx::postgres::PgArguments> {
-    match selector {
-        TaskSelector::Ids(ids) => query.bind(
-            ids.iter()
-                .map(|id| id.as_str().to_owned())
-                .collect::<Vec<_>>(),
-        ),
-        TaskSelector::Group(group) => query.bind(group.as_str().to_owned()),
-    }
+    head: &str,
+    tail: &str,
+) -> Result<i64, sqlx::Error> {
+    let mut query = QueryBuilder::new(head);
+    push_target(&mut query, op, selector);
+    query.push(tail);
+    query.build_query_scalar().fetch_one(pool).await
 }
 
 /// Pauses unfinished, unpaused tasks; returns how many changed. Already-paused tasks keep
 /// their first `paused_at`.
 pub async fn pause_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
+    run_bulk(
+        pool,
+        BulkOp::Pause,
+        selector,
         "with changed as ( \
-           update tasks set paused = true, paused_at = now(), updated_at = now() \
-           where {} and not paused and status in ('scheduled', 'running') \
-           returning status \
-         ), {} \
-         select count(*) + {} from changed",
-        selector_clause(selector),
-        revalidate_cte("changed", "status = 'running'"),
-        evaluate(&["revalidate"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+           update tasks t set paused = true, paused_at = now(), updated_at = now() where ",
+        &format!(
+            " returning t.status \
+             ), {} \
+             select count(*) + {} from changed",
+            revalidate_cte("changed", "status = 'running'"),
+            evaluate(&["revalidate"]),
+        ),
+    )
+    .await
 }
 
 /// Resumes paused tasks; `run_at` is kept, so an overdue task fires at once.
 pub async fn resume_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
+    run_bulk(
+        pool,
+        BulkOp::Resume,
+        selector,
         "with changed as ( \
-           update tasks set paused = false, paused_at = null, updated_at = now() \
-           where {} and paused \
-           returning due_at, status \
-         ), {} \
-         select count(*) + {} from changed",
-        selector_clause(selector),
-        wake_cte("changed", "status = 'scheduled'"),
-        evaluate(&["wake"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+           update tasks t set paused = false, paused_at = null, updated_at = now() where ",
+        &format!(
+            " returning t.due_at, t.status \
+             ), {} \
+             select count(*) + {} from changed",
+            wake_cte("changed", "status = 'scheduled'"),
+            evaluate(&["wake"]),
+        ),
+    )
+    .await
 }
 
 /// Deletes tasks (any status) with their attempt history; returns how many.
 pub async fn delete_tasks(pool: &PgPool, selector: &TaskSelector) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "with gone as ( \
-           delete from tasks where {} returning task_id, status \
-         ), history as ( \
-           delete from attempts where task_id in (select task_id from gone) \
-         ), ledger as ( \
-           delete from misfires where task_id in (select task_id from gone) \
-         ), {} \
-         select count(*) + {} from gone",
-        selector_clause(selector),
-        revalidate_cte("gone", "status = 'running'"),
-        evaluate(&["revalidate"]),
-    );
-    bind_selector(sqlx::query_scalar(&sql), selector)
-        .fetch_one(pool)
-        .await
+    run_bulk(
+        pool,
+        BulkOp::Delete,
+        selector,
+        "with gone as (delete from tasks t where ",
+        &format!(
+            " returning t.task_id, t.status \
+             ), history as ( \
+               delete from attempts where task_id in (select task_id from gone) \
+             ), ledger as ( \
+               delete from misfires where task_id in (select task_id from gone) \
+             ), {} \
+             select count(*) + {} from gone",
+            revalidate_cte("gone", "status = 'running'"),
+            evaluate(&["revalidate"]),
+        ),
+    )
+    .await
+}
+
+/// The re-arm of a failed task, shared by single and bulk retry: due now, attempts reset,
+/// same occurrence (so receivers that already processed it can deduplicate by
+/// `webhook-id`).
+const REARM: &str = "update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
+     finished_at = null, updated_at = now() where ";
+
+/// Re-arms the failed tasks `selector` and `window` pick, in one statement (one wake-up);
+/// returns how many.
+pub async fn retry_tasks(
+    pool: &PgPool,
+    selector: &TaskSelector,
+    window: FailedWindow,
+) -> Result<i64, sqlx::Error> {
+    run_bulk(
+        pool,
+        BulkOp::Retry(window),
+        selector,
+        &format!("with changed as ({REARM}"),
+        &format!(
+            " returning t.due_at, t.paused), {} \
+             select count(*) + {} from changed",
+            wake_cte("changed", "not paused"),
+            evaluate(&["wake"]),
+        ),
+    )
+    .await
 }
 
 /// Deletes one task; false when it did not exist.
@@ -695,8 +765,7 @@ pub async fn update_execution_times(
                      else taskshed_new_fence() end, \
              changed_while_running = (o.status = 'running'), updated_at = now() \
            from input i, old o \
-           where t.task_id = i.task_id and o.task_id = t.task_id \
-             and o.status in ('scheduled', 'running') \
+           where t.task_id = i.task_id and o.task_id = t.task_id and {} \
            returning t.task_id, o.status as old_status, t.due_at, t.paused \
          ), {}, {} \
          select i.task_id, \
@@ -705,6 +774,7 @@ pub async fn update_execution_times(
                 else 'not_found' end, \
            {} \
          from input i left join changed c using (task_id) left join old o using (task_id)",
+            BulkOp::MoveTime.condition(),
             wake_cte("changed", "not paused and old_status <> 'running'"),
             revalidate_cte("changed", "old_status = 'running'"),
             evaluate(&["wake", "revalidate"]),
@@ -820,12 +890,11 @@ pub enum RetryOutcome {
 pub async fn retry_task(pool: &PgPool, task_id: &Id) -> Result<RetryOutcome, sqlx::Error> {
     let row: Option<TaskRow> = sqlx::query_as(&format!(
         "with changed as ( \
-           update tasks t set status = 'scheduled', due_at = now(), attempts = 0, \
-             finished_at = null, updated_at = now() \
-           where t.task_id = $1 and t.status = 'failed' \
+           {REARM} t.task_id = $1 and {} \
            returning {TASK_COLUMNS} \
          ), {} \
          select changed.*, {} as notified from changed",
+        BulkOp::Retry(FailedWindow::default()).condition(),
         wake_cte("changed", "not paused"),
         evaluate(&["wake"]),
     ))

@@ -908,7 +908,14 @@ async fn retry_rearms_only_failed_tasks() {
 #[tokio::test]
 async fn ids_that_match_route_names_are_still_addressable() {
     let app = app_with_callbacks().await;
-    for id in ["batch", "execution-times", "pause", "resume", "delete"] {
+    for id in [
+        "batch",
+        "execution-times",
+        "pause",
+        "resume",
+        "delete",
+        "retry",
+    ] {
         create(
             &app,
             json!({"callback": "cb", "run_at": "2030-01-01T00:00:00Z", "task_id": id}),

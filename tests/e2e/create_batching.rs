@@ -44,6 +44,7 @@ fn verdict(result: Result<CreateOne, sqlx::Error>) -> &'static str {
         CreateOne::Written(_, WriteOutcome::Kept) => "kept",
         CreateOne::Exists => "exists",
         CreateOne::UnknownCallback => "unknown_callback",
+        CreateOne::InvalidKwargs(_) => "invalid_kwargs",
     }
 }
 
@@ -69,7 +70,7 @@ async fn kwargs_of(app: &TestApp, task_id: &str) -> String {
 async fn concurrent_creates_share_one_commit_and_each_gets_its_row() {
     let app = TestApp::spawn().await;
     app.register_callback("cb", "http://127.0.0.1:9/").await;
-    let batcher = CreateBatcher::start(app.pool.clone());
+    let batcher = CreateBatcher::start(app.pool.clone(), Default::default());
 
     let mut creates: Vec<_> = (0..20)
         .map(|i| batcher.create(task(&format!("a{i}"), "cb"), false))
@@ -109,7 +110,7 @@ async fn concurrent_creates_share_one_commit_and_each_gets_its_row() {
 async fn a_batch_with_conflicts_falls_back_to_each_create_on_its_own() {
     let app = TestApp::spawn().await;
     app.register_callback("cb", "http://127.0.0.1:9/").await;
-    let batcher = CreateBatcher::start(app.pool.clone());
+    let batcher = CreateBatcher::start(app.pool.clone(), Default::default());
     for id in ["b-keep", "b-replace"] {
         let reply = app
             .post(

@@ -10,8 +10,10 @@ from .batch_create_response import BatchCreateResponse
 from .batch_outcome import BatchOutcome
 from .batch_result import BatchResult
 from .callback import Callback
+from .callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
+from .callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0
 from .create_key_request import CreateKeyRequest
 from .create_task_request import CreateTaskRequest
 from .created_key import CreatedKey
@@ -41,6 +43,7 @@ from .rate_limit_spec import RateLimitSpec
 from .registered_callback import RegisteredCallback
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
+from .retry_tasks_request import RetryTasksRequest
 from .rotate_secret_spec import RotateSecretSpec
 from .rotated_secret import RotatedSecret
 from .run_type import RunType
@@ -64,8 +67,10 @@ __all__ = (
     "BatchOutcome",
     "BatchResult",
     "Callback",
+    "CallbackKwargsSchemaType0",
     "CallbackPage",
     "CallbackSpec",
+    "CallbackSpecKwargsSchemaType0",
     "CreatedKey",
     "CreateKeyRequest",
     "CreateTaskRequest",
@@ -95,6 +100,7 @@ __all__ = (
     "RegisteredCallback",
     "RetryPolicy",
     "RetrySpec",
+    "RetryTasksRequest",
     "RotatedSecret",
     "RotateSecretSpec",
     "RunType",

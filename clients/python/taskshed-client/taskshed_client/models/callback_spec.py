@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0
     from ..models.headers import Headers
     from ..models.rate_limit_spec import RateLimitSpec
     from ..models.retry_spec import RetrySpec
@@ -34,6 +35,11 @@ class CallbackSpec:
         retry (RetrySpec | Unset): How failed deliveries are retried. Every field is optional.
         secret (str | Unset): Standard Webhooks signing secret `whsec_<base64>`. Generated for a new callback when
             absent; an existing callback re-registered without one keeps its secret.
+        kwargs_schema (CallbackSpecKwargsSchemaType0 | None | Unset): The kwargs contract: a JSON Schema (draft 2020-12)
+            every task's `kwargs` must
+            satisfy when the task is created or its `kwargs` changed (422 naming the path, e.g.
+            `tasks[3].kwargs.user_id`). No `$ref` to other documents. Absent or null: none.
+            Changing it leaves existing tasks as they are.
         max_concurrency (int | Unset): Most attempts in flight to this callback at once, counted over all instances
             together: 1–10,000 (default 100). See "Flow control" in the README. Example: 100.
         rate_limit (None | RateLimitSpec | Unset):
@@ -44,10 +50,12 @@ class CallbackSpec:
     headers: Headers | Unset = UNSET
     retry: RetrySpec | Unset = UNSET
     secret: str | Unset = UNSET
+    kwargs_schema: CallbackSpecKwargsSchemaType0 | None | Unset = UNSET
     max_concurrency: int | Unset = UNSET
     rate_limit: None | RateLimitSpec | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         url = self.url
@@ -63,6 +71,14 @@ class CallbackSpec:
             retry = self.retry.to_dict()
 
         secret = self.secret
+
+        kwargs_schema: dict[str, Any] | None | Unset
+        if isinstance(self.kwargs_schema, Unset):
+            kwargs_schema = UNSET
+        elif isinstance(self.kwargs_schema, CallbackSpecKwargsSchemaType0):
+            kwargs_schema = self.kwargs_schema.to_dict()
+        else:
+            kwargs_schema = self.kwargs_schema
 
         max_concurrency = self.max_concurrency
 
@@ -89,6 +105,8 @@ class CallbackSpec:
             field_dict["retry"] = retry
         if secret is not UNSET:
             field_dict["secret"] = secret
+        if kwargs_schema is not UNSET:
+            field_dict["kwargs_schema"] = kwargs_schema
         if max_concurrency is not UNSET:
             field_dict["max_concurrency"] = max_concurrency
         if rate_limit is not UNSET:
@@ -98,6 +116,7 @@ class CallbackSpec:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.retry_spec import RetrySpec  # noqa: PLC0415
@@ -122,6 +141,23 @@ class CallbackSpec:
             retry = RetrySpec.from_dict(_retry)
 
         secret = d.pop("secret", UNSET)
+
+        def _parse_kwargs_schema(data: object) -> CallbackSpecKwargsSchemaType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                kwargs_schema_type_0 = CallbackSpecKwargsSchemaType0.from_dict(data)
+
+                return kwargs_schema_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallbackSpecKwargsSchemaType0 | None | Unset, data)
+
+        kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
 
         max_concurrency = d.pop("max_concurrency", UNSET)
 
@@ -148,6 +184,7 @@ class CallbackSpec:
             headers=headers,
             retry=retry,
             secret=secret,
+            kwargs_schema=kwargs_schema,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
         )

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.execution_time_update import ExecutionTimeUpdate
 
@@ -22,15 +24,20 @@ class ExecutionTimesRequest:
 
     Attributes:
         tasks (list[ExecutionTimeUpdate]):
+        dry_run (bool | Unset): Change nothing; answer `{"affected", "task_ids"}`: how many tasks (and which, up to
+            100) would be moved. Default false.
     """
 
     tasks: list[ExecutionTimeUpdate]
+    dry_run: bool | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         tasks = []
         for tasks_item_data in self.tasks:
             tasks_item = tasks_item_data.to_dict()
             tasks.append(tasks_item)
+
+        dry_run = self.dry_run
 
         field_dict: dict[str, Any] = {}
 
@@ -39,6 +46,8 @@ class ExecutionTimesRequest:
                 "tasks": tasks,
             }
         )
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
@@ -54,8 +63,11 @@ class ExecutionTimesRequest:
 
             tasks.append(tasks_item)
 
+        dry_run = d.pop("dry_run", UNSET)
+
         execution_times_request = cls(
             tasks=tasks,
+            dry_run=dry_run,
         )
 
         return execution_times_request

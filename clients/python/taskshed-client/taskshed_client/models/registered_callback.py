@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
     from ..models.flow_state import FlowState
     from ..models.headers import Headers
     from ..models.rate_limit_spec import RateLimitSpec
@@ -39,6 +40,7 @@ class RegisteredCallback:
             updated_at (datetime.datetime):
             rate_limit (None | RateLimitSpec | Unset):
             flow (FlowState | Unset): A callback's flow state, shared by all instances.
+            kwargs_schema (CallbackKwargsSchemaType0 | None | Unset): The kwargs contract as registered, or null.
             secret (str | Unset): The Standard Webhooks signing secret receivers verify with; present only when this
                 request set it. Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw.
     """
@@ -53,10 +55,12 @@ class RegisteredCallback:
     updated_at: datetime.datetime
     rate_limit: None | RateLimitSpec | Unset = UNSET
     flow: FlowState | Unset = UNSET
+    kwargs_schema: CallbackKwargsSchemaType0 | None | Unset = UNSET
     secret: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         name = self.name
@@ -87,6 +91,14 @@ class RegisteredCallback:
         if not isinstance(self.flow, Unset):
             flow = self.flow.to_dict()
 
+        kwargs_schema: dict[str, Any] | None | Unset
+        if isinstance(self.kwargs_schema, Unset):
+            kwargs_schema = UNSET
+        elif isinstance(self.kwargs_schema, CallbackKwargsSchemaType0):
+            kwargs_schema = self.kwargs_schema.to_dict()
+        else:
+            kwargs_schema = self.kwargs_schema
+
         secret = self.secret
 
         field_dict: dict[str, Any] = {}
@@ -107,6 +119,8 @@ class RegisteredCallback:
             field_dict["rate_limit"] = rate_limit
         if flow is not UNSET:
             field_dict["flow"] = flow
+        if kwargs_schema is not UNSET:
+            field_dict["kwargs_schema"] = kwargs_schema
         if secret is not UNSET:
             field_dict["secret"] = secret
 
@@ -114,6 +128,7 @@ class RegisteredCallback:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
         from ..models.flow_state import FlowState  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
@@ -160,6 +175,23 @@ class RegisteredCallback:
         else:
             flow = FlowState.from_dict(_flow)
 
+        def _parse_kwargs_schema(data: object) -> CallbackKwargsSchemaType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                kwargs_schema_type_0 = CallbackKwargsSchemaType0.from_dict(data)
+
+                return kwargs_schema_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallbackKwargsSchemaType0 | None | Unset, data)
+
+        kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
+
         secret = d.pop("secret", UNSET)
 
         registered_callback = cls(
@@ -173,6 +205,7 @@ class RegisteredCallback:
             updated_at=updated_at,
             rate_limit=rate_limit,
             flow=flow,
+            kwargs_schema=kwargs_schema,
             secret=secret,
         )
 

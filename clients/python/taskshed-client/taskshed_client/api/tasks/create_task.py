@@ -110,6 +110,8 @@ def sync_detailed(
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+    If the callback has a `kwargs_schema`, `kwargs` must satisfy it (422 naming the path,
+    e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -147,6 +149,8 @@ def sync(
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+    If the callback has a `kwargs_schema`, `kwargs` must satisfy it (422 naming the path,
+    e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -179,6 +183,8 @@ async def asyncio_detailed(
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+    If the callback has a `kwargs_schema`, `kwargs` must satisfy it (422 naming the path,
+    e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -214,6 +220,8 @@ async def asyncio(
 
      The callback must be registered. If `task_id` exists, the task is replaced (200) when
     `replace_existing` is true (the default) or the request fails with 409 `task_exists`.
+    If the callback has a `kwargs_schema`, `kwargs` must satisfy it (422 naming the path,
+    e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 

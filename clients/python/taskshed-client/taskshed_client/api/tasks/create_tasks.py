@@ -103,7 +103,8 @@ def sync_detailed(
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
 
      All tasks are valid and written, or none is (the 422 names the item, e.g.
-    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    `tasks[3].run_at`, or `tasks[3].kwargs.user_id` for kwargs that break the callback's
+    `kwargs_schema`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -138,7 +139,8 @@ def sync(
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
 
      All tasks are valid and written, or none is (the 422 names the item, e.g.
-    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    `tasks[3].run_at`, or `tasks[3].kwargs.user_id` for kwargs that break the callback's
+    `kwargs_schema`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -168,7 +170,8 @@ async def asyncio_detailed(
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
 
      All tasks are valid and written, or none is (the 422 names the item, e.g.
-    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    `tasks[3].run_at`, or `tasks[3].kwargs.user_id` for kwargs that break the callback's
+    `kwargs_schema`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
 
     Needs an API key with the `tasks` scope (or one implying it).
@@ -201,7 +204,8 @@ async def asyncio(
     """Create many tasks in one transaction (TaskShed's `add_tasks`).
 
      All tasks are valid and written, or none is (the 422 names the item, e.g.
-    `tasks[3].run_at`). Results come back in input order. At most 10,000 tasks per request;
+    `tasks[3].run_at`, or `tasks[3].kwargs.user_id` for kwargs that break the callback's
+    `kwargs_schema`). Results come back in input order. At most 10,000 tasks per request;
     task ids must be distinct within a request.
 
     Needs an API key with the `tasks` scope (or one implying it).

@@ -103,13 +103,14 @@ def sync_detailed(
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
-    happens.
+    happens. With `"dry_run": true` nothing changes: the answer counts the tasks that would
+    be deleted and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,13 +139,14 @@ def sync(
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
-    happens.
+    happens. With `"dry_run": true` nothing changes: the answer counts the tasks that would
+    be deleted and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,13 +170,14 @@ async def asyncio_detailed(
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
-    happens.
+    happens. With `"dry_run": true` nothing changes: the answer counts the tasks that would
+    be deleted and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,13 +204,14 @@ async def asyncio(
     """Delete tasks (TaskShed's `remove_tasks`), with their attempt history.
 
      `affected` counts deleted tasks. A delivery already in flight finishes; nothing more
-    happens.
+    happens. With `"dry_run": true` nothing changes: the answer counts the tasks that would
+    be deleted and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

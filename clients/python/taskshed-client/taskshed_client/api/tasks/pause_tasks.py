@@ -104,13 +104,15 @@ def sync_detailed(
 
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
-    already in flight finishes; nothing more happens until resumed.
+    already in flight finishes; nothing more happens until resumed. With `"dry_run": true`
+    nothing changes: the answer counts the tasks that would be paused and lists the first
+    100 ids (`task_ids`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,13 +142,15 @@ def sync(
 
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
-    already in flight finishes; nothing more happens until resumed.
+    already in flight finishes; nothing more happens until resumed. With `"dry_run": true`
+    nothing changes: the answer counts the tasks that would be paused and lists the first
+    100 ids (`task_ids`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,13 +175,15 @@ async def asyncio_detailed(
 
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
-    already in flight finishes; nothing more happens until resumed.
+    already in flight finishes; nothing more happens until resumed. With `"dry_run": true`
+    nothing changes: the answer counts the tasks that would be paused and lists the first
+    100 ids (`task_ids`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,13 +211,15 @@ async def asyncio(
 
      Pausing keeps `run_at` and stamps `paused_at`; tasks already paused keep their first
     stamp and are not counted. `affected` counts tasks that became paused. A delivery
-    already in flight finishes; nothing more happens until resumed.
+    already in flight finishes; nothing more happens until resumed. With `"dry_run": true`
+    nothing changes: the answer counts the tasks that would be paused and lists the first
+    100 ids (`task_ids`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -103,13 +103,14 @@ def sync_detailed(
     """Resume paused tasks (TaskShed's `resume_tasks`).
 
      Clears `paused` and `paused_at` without rescheduling: an overdue task fires at once.
-    `affected` counts tasks that were paused.
+    `affected` counts tasks that were paused. With `"dry_run": true` nothing changes: the
+    answer counts the tasks that would be resumed and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,13 +139,14 @@ def sync(
     """Resume paused tasks (TaskShed's `resume_tasks`).
 
      Clears `paused` and `paused_at` without rescheduling: an overdue task fires at once.
-    `affected` counts tasks that were paused.
+    `affected` counts tasks that were paused. With `"dry_run": true` nothing changes: the
+    answer counts the tasks that would be resumed and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,13 +170,14 @@ async def asyncio_detailed(
     """Resume paused tasks (TaskShed's `resume_tasks`).
 
      Clears `paused` and `paused_at` without rescheduling: an overdue task fires at once.
-    `affected` counts tasks that were paused.
+    `affected` counts tasks that were paused. With `"dry_run": true` nothing changes: the
+    answer counts the tasks that would be resumed and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,13 +204,14 @@ async def asyncio(
     """Resume paused tasks (TaskShed's `resume_tasks`).
 
      Clears `paused` and `paused_at` without rescheduling: an overdue task fires at once.
-    `affected` counts tasks that were paused.
+    `affected` counts tasks that were paused. With `"dry_run": true` nothing changes: the
+    answer counts the tasks that would be resumed and lists the first 100 ids.
 
     Needs an API key with the `tasks` scope (or one implying it).
 
     Args:
-        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`. Example: {'group_id':
-            'reminders'}.
+        body (TaskSelectorRequest): Exactly one of `task_ids` or `group_id`, and optionally
+            `dry_run`. Example: {'group_id': 'reminders'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

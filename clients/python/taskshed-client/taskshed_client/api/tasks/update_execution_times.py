@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.affected_response import AffectedResponse
 from ...models.execution_times_request import ExecutionTimesRequest
 from ...models.execution_times_response import ExecutionTimesResponse
 from ...models.problem import Problem
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExecutionTimesResponse | Problem | None:
+) -> AffectedResponse | ExecutionTimesResponse | Problem | None:
     if response.status_code == 200:
-        response_200 = ExecutionTimesResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> AffectedResponse | ExecutionTimesResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_execution_times_answer_type_0 = ExecutionTimesResponse.from_dict(data)
+
+                return componentsschemas_execution_times_answer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_execution_times_answer_type_1 = AffectedResponse.from_dict(data)
+
+            return componentsschemas_execution_times_answer_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -86,7 +103,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExecutionTimesResponse | Problem]:
+) -> Response[AffectedResponse | ExecutionTimesResponse | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -99,12 +116,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ExecutionTimesRequest,
-) -> Response[ExecutionTimesResponse | Problem]:
+) -> Response[AffectedResponse | ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
     attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+    With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
+    the tasks that would be moved (ids: the first 100, in id order).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -118,7 +137,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionTimesResponse | Problem]
+        Response[AffectedResponse | ExecutionTimesResponse | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -136,12 +155,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ExecutionTimesRequest,
-) -> ExecutionTimesResponse | Problem | None:
+) -> AffectedResponse | ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
     attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+    With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
+    the tasks that would be moved (ids: the first 100, in id order).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -155,7 +176,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionTimesResponse | Problem
+        AffectedResponse | ExecutionTimesResponse | Problem
     """
 
     return sync_detailed(
@@ -168,12 +189,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ExecutionTimesRequest,
-) -> Response[ExecutionTimesResponse | Problem]:
+) -> Response[AffectedResponse | ExecutionTimesResponse | Problem]:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
     attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+    With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
+    the tasks that would be moved (ids: the first 100, in id order).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -187,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionTimesResponse | Problem]
+        Response[AffectedResponse | ExecutionTimesResponse | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -203,12 +226,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ExecutionTimesRequest,
-) -> ExecutionTimesResponse | Problem | None:
+) -> AffectedResponse | ExecutionTimesResponse | Problem | None:
     """Move tasks to new execution times (TaskShed's `update_execution_times`).
 
      Each listed unfinished task gets its new `run_at` (a new occurrence; for a task whose
     attempt is in flight, once that attempt has ended). Unknown ids are
     reported in `not_found`, finished tasks in `finished`; neither is changed or created.
+    With `"dry_run": true` nothing changes and the answer is `{"affected", "task_ids"}`:
+    the tasks that would be moved (ids: the first 100, in id order).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -222,7 +247,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionTimesResponse | Problem
+        AffectedResponse | ExecutionTimesResponse | Problem
     """
 
     return (

@@ -120,7 +120,8 @@ def sync_detailed(
     removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
     `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
     yet sent is sent as changed; if its attempt is already in flight (`running`), the change
-    takes effect when that attempt ends, so two attempts of one task never overlap.
+    takes effect when that attempt ends, so two attempts of one task never overlap. New
+    `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -165,7 +166,8 @@ def sync(
     removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
     `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
     yet sent is sent as changed; if its attempt is already in flight (`running`), the change
-    takes effect when that attempt ends, so two attempts of one task never overlap.
+    takes effect when that attempt ends, so two attempts of one task never overlap. New
+    `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -205,7 +207,8 @@ async def asyncio_detailed(
     removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
     `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
     yet sent is sent as changed; if its attempt is already in flight (`running`), the change
-    takes effect when that attempt ends, so two attempts of one task never overlap.
+    takes effect when that attempt ends, so two attempts of one task never overlap. New
+    `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
@@ -248,7 +251,8 @@ async def asyncio(
     removes them). Changing `run_at` starts a new occurrence (attempts reset); changing
     `run_at` or `kwargs` gives the next delivery a new `webhook-id`. A task claimed but not
     yet sent is sent as changed; if its attempt is already in flight (`running`), the change
-    takes effect when that attempt ends, so two attempts of one task never overlap.
+    takes effect when that attempt ends, so two attempts of one task never overlap. New
+    `kwargs` must satisfy the callback's `kwargs_schema` (422 naming e.g. `kwargs.user_id`).
 
     Needs an API key with the `tasks` scope (or one implying it).
 
