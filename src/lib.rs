@@ -18,7 +18,8 @@
 //! - [`create_batcher`]: group commit for single creates; no SQL, it calls `store`.
 //! - [`domain`]: pure types and rules (ids, durations, instants, tasks, callbacks, the
 //!   retry policy, signing secrets, attempt outcomes, limits, schedules and recurrence,
-//!   API keys, sealed secrets, the egress policy, the flow-control rules).
+//!   API keys, sealed secrets, the egress policy, callbacks' failure policy, the
+//!   flow-control rules).
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
 //! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,

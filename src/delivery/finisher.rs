@@ -105,9 +105,11 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         slots,
     } = batch;
     let mut pause = Duration::from_millis(50);
-    let reschedules_soon = batch
-        .iter()
-        .any(|f| f.status == crate::domain::task::TaskStatus::Scheduled);
+    // A final failure may also have queued an `on_failure` notification, due now.
+    let reschedules_soon = batch.iter().any(|f| {
+        f.status == crate::domain::task::TaskStatus::Scheduled
+            || f.outcome == crate::domain::attempt::RecordedOutcome::Failed
+    });
     loop {
         let finish = finish_attempts(&engine.pool, &engine.config.instance, &batch);
         // Within a deadline: a half-open connection must not hold every result (and, with
@@ -143,7 +145,8 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
     // A claim that left tasks for want of room under a callback's concurrency limit: the
     // places these results freed may be what they wait for.
     if reschedules_soon || engine.flow.capped() {
-        // Retries and next recurring slots may be due before the loop's planned wake-up.
+        // Retries, next recurring slots and failure notifications may be due before the
+        // loop's planned wake-up.
         engine.poke.notify_one();
     }
 }

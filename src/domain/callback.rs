@@ -114,6 +114,8 @@ pub struct Registration {
     /// The kwargs contract as registered (JSON Schema text, checked to compile); `None`
     /// removes it. Not part of [`Callback`]: delivery never needs it.
     pub kwargs_schema: Option<String>,
+    /// `on_failure` and `disable_after`; written with the callback, not used by delivery.
+    pub failure: super::failure_policy::FailurePolicy,
 }
 
 /// An absolute `http`/`https` URL with a host, no user-info (credentials in URLs end up

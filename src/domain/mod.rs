@@ -7,6 +7,7 @@ pub(crate) mod attempt;
 pub(crate) mod callback;
 pub(crate) mod duration;
 pub(crate) mod egress;
+pub(crate) mod failure_policy;
 pub(crate) mod flow;
 pub(crate) mod ids;
 pub(crate) mod kwargs;

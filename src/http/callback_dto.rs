@@ -11,6 +11,7 @@ use crate::domain::callback::{
     StaticHeaders, DEFAULT_GRACE, DEFAULT_TIMEOUT,
 };
 use crate::domain::duration::IsoDuration;
+use crate::domain::failure_policy::{check_disable_after, FailurePolicy};
 use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit, DEFAULT_MAX_CONCURRENCY};
 use crate::domain::ids::Id;
 use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
@@ -28,6 +29,56 @@ use crate::store::callbacks::StoredCallback;
 #[schema(example = json!({"authorization": "Bearer s3cr3t"}))]
 #[allow(dead_code)] // Describes the schema only.
 pub struct Headers(BTreeMap<String, String>);
+
+/// What an `on_failure` callback receives when an occurrence of a task of the callback
+/// naming it ends failed (retries exhausted or a permanent error; recurring tasks too).
+/// Delivered like any task's `kwargs`: signed with the `on_failure` callback's secret and
+/// retried with its policy. Documents the payload only.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the schema only; the finish statement writes it (store).
+pub struct TaskFailedNotice {
+    /// Always `task.failed`.
+    #[schema(example = "task.failed")]
+    r#type: String,
+    task_id: String,
+    /// The callback the task was delivered to (the one naming `on_failure`).
+    callback: String,
+    #[schema(required = true)]
+    group_id: Option<String>,
+    /// `once`, `recurring` or `cron`.
+    run_type: String,
+    /// The failed occurrence (its `taskshed-scheduled-at`).
+    #[schema(format = DateTime)]
+    scheduled_at: String,
+    /// Attempts the occurrence got.
+    attempts: i32,
+    /// The last attempt's HTTP status; `null` after a timeout or connection error.
+    #[schema(required = true)]
+    last_status_code: Option<i32>,
+    /// The task's `last_error`, e.g. `HTTP 400` or `timed out`.
+    #[schema(required = true)]
+    last_error: Option<String>,
+    /// The failed occurrence's `webhook-id`.
+    webhook_id: String,
+    #[schema(format = DateTime)]
+    failed_at: String,
+}
+
+/// What an `on_failure` callback receives when `disable_after` disables the callback
+/// naming it. Documents the payload only.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the schema only; the finish statement writes it (store).
+pub struct CallbackDisabledNotice {
+    /// Always `callback.disabled`.
+    #[schema(example = "callback.disabled")]
+    r#type: String,
+    /// The callback that was disabled.
+    callback: String,
+    #[schema(format = DateTime)]
+    failing_since: String,
+    #[schema(format = DateTime)]
+    disabled_at: String,
+}
 
 /// How failed deliveries are retried. Every field is optional.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -83,6 +134,21 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(value_type = Option<Object>, example = json!({"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "integer"}}}))]
     pub kwargs_schema: Option<Box<RawValue>>,
+    /// Another registered callback, told with a signed delivery of its own (with its own
+    /// retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
+    /// when this callback is disabled (`callback.disabled`). It must exist and must not be
+    /// this callback (422); while named here it cannot be deleted (409). Notifications
+    /// never notify in turn. Payloads: `TaskFailedNotice`, `CallbackDisabledNotice`.
+    #[serde(default)]
+    #[schema(example = "ops-alerts", nullable = false)]
+    pub on_failure: Option<String>,
+    /// Disable this callback once every attempt to it has failed for this long: no new
+    /// attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
+    /// `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
+    /// absent: never disabled.
+    #[serde(default)]
+    #[schema(format = Duration, example = "PT1H", nullable = false)]
+    pub disable_after: Option<String>,
     /// Most attempts in flight to this callback at once, counted over all instances
     /// together: 1–10,000 (default 100). See "Flow control" in the README.
     #[serde(default)]
@@ -174,6 +240,7 @@ impl CallbackSpec {
             ),
             None => Some(SigningSecret::generate()),
         };
+        let failure = read_failure_policy(&mut errors, &name, self.on_failure, self.disable_after);
         let kwargs_schema = match self.kwargs_schema {
             Some(raw) if raw.get() != "null" => errors
                 .check("kwargs_schema", compile_schema(raw.get()))
@@ -211,9 +278,36 @@ impl CallbackSpec {
                 },
                 secret_given,
                 kwargs_schema,
+                failure,
             }),
             _ => Err(errors.list),
         }
+    }
+}
+
+fn read_failure_policy(
+    errors: &mut Errors,
+    name: &Id,
+    on_failure: Option<String>,
+    disable_after: Option<String>,
+) -> FailurePolicy {
+    let on_failure = on_failure.and_then(|raw| {
+        errors
+            .check("on_failure", Id::parse(&raw))
+            .and_then(|target| {
+                errors
+                    .check("on_failure", FailurePolicy::check_on_failure(name, &target))
+                    .map(|()| target)
+            })
+    });
+    let disable_after = disable_after.and_then(|raw| {
+        errors
+            .check("disable_after", IsoDuration::parse(&raw))
+            .and_then(|d| errors.check("disable_after", check_disable_after(d)))
+    });
+    FailurePolicy {
+        on_failure,
+        disable_after,
     }
 }
 
@@ -358,6 +452,21 @@ pub struct Callback {
     /// The kwargs contract as registered, or null.
     #[schema(value_type = Option<Object>)]
     pub kwargs_schema: Option<Box<RawValue>>,
+    /// The callback told about failures (see the request field); `null` when none.
+    pub on_failure: Option<String>,
+    /// How long every attempt must fail before the callback is disabled; `null`: never.
+    #[schema(format = Duration)]
+    pub disable_after: Option<String>,
+    /// Start of the current run of failed attempts (the first failure after a success);
+    /// `null` while the last attempt succeeded.
+    #[schema(format = DateTime)]
+    pub failing_since: Option<String>,
+    /// When `disable_after` disabled this callback; `null` while it is enabled. No new
+    /// attempt starts while it is set; `POST /v1/callbacks/{name}/enable` clears it.
+    #[schema(format = DateTime)]
+    pub disabled_at: Option<String>,
+    /// Why it was disabled; `null` while it is enabled.
+    pub disabled_reason: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -367,6 +476,7 @@ pub struct Callback {
 impl From<StoredCallback> for Callback {
     fn from(stored: StoredCallback) -> Self {
         let callback = stored.callback;
+        let (failure, state) = (stored.failure, stored.failure_state);
         // Stored only after it parsed, as JSON; a hand-edited row shows as null.
         let kwargs_schema = stored
             .kwargs_schema
@@ -393,6 +503,11 @@ impl From<StoredCallback> for Callback {
             }),
             flow: None,
             kwargs_schema,
+            on_failure: failure.on_failure.map(Id::into_string),
+            disable_after: failure.disable_after.map(|d| d.to_string()),
+            failing_since: state.failing_since.as_ref().map(format_instant),
+            disabled_at: state.disabled_at.as_ref().map(format_instant),
+            disabled_reason: state.disabled_reason,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
         }

@@ -57,8 +57,18 @@ pub async fn register_callback(
     check_url_host(registration.callback.url.as_url(), &state.egress)
         .map_err(|denied| ApiError::invalid_field("egress_denied", "url", denied.to_string()))?;
     let secret_given = registration.secret_given;
-    let (stored, created) =
-        store::upsert_callback(&state.pool, &state.at_rest, &registration).await?;
+    let on_failure = registration.failure.on_failure.clone();
+    let (stored, created) = store::upsert_callback(&state.pool, &state.at_rest, &registration)
+        .await
+        .map_err(|error| match on_failure {
+            Some(target) if store::violates_on_failure_reference(&error) => {
+                ApiError::validation(vec![FieldError::new(
+                    "on_failure",
+                    format!("no callback named {:?} is registered", target.as_str()),
+                )])
+            }
+            _ => ApiError::from(error),
+        })?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -125,13 +135,14 @@ pub async fn get_callback(
     Ok(Json(callback))
 }
 
-/// Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+/// Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or
+/// while another callback names it as `on_failure` (re-point or clear theirs first).
 #[utoipa::path(delete, path = "/v1/callbacks/{name}", tag = "callbacks",
     params(("name" = String, Path, description = "The callback's name")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`callback_in_use`: unfinished tasks still use it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`callback_in_use`: unfinished tasks still use it, or other callbacks name it as `on_failure`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
         ServerErrors,
     ))]
@@ -140,7 +151,16 @@ pub async fn delete_callback(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let name = name_param(&name)?;
-    match store::delete_callback(&state.pool, name.as_str()).await? {
+    let deleted = store::delete_callback(&state.pool, name.as_str())
+        .await
+        .map_err(|error| {
+            if store::violates_on_failure_reference(&error) {
+                named_by_others(name.as_str(), "another callback")
+            } else {
+                ApiError::from(error)
+            }
+        })?;
+    match deleted {
         DeleteCallback::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteCallback::InUse(n) => Err(ApiError::conflict(
             "callback_in_use",
@@ -149,8 +169,46 @@ pub async fn delete_callback(
                 name.as_str()
             ),
         )),
+        DeleteCallback::NamedByOthers(names) => {
+            let names: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+            Err(named_by_others(
+                name.as_str(),
+                &format!("callback(s) {}", names.join(", ")),
+            ))
+        }
         DeleteCallback::NotFound => Err(callback_not_found(name.as_str())),
     }
+}
+
+fn named_by_others(name: &str, who: &str) -> ApiError {
+    ApiError::conflict(
+        "callback_in_use",
+        format!("{who} name {name:?} as on_failure; change their on_failure first"),
+    )
+}
+
+/// Enable a callback that `disable_after` disabled.
+///
+/// Clears `disabled_at` and `disabled_reason`, and `failing_since` too, so the next
+/// failure starts a fresh `disable_after` window. Its waiting tasks are claimed at once.
+/// On a callback that is not disabled it only restarts that window.
+#[utoipa::path(post, path = "/v1/callbacks/{name}/enable", tag = "callbacks",
+    params(("name" = String, Path, description = "The callback's name")),
+    responses(
+        (status = 200, description = "Enabled", body = Callback),
+        (status = 404, description = "`callback_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed name", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
+    ))]
+pub async fn enable_callback(
+    State(state): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<Json<Callback>> {
+    let name = name_param(&name)?;
+    let stored = store::enable_callback(&state.pool, &state.at_rest, name.as_str())
+        .await?
+        .ok_or_else(|| callback_not_found(name.as_str()))?;
+    Ok(Json(stored.into()))
 }
 
 /// Rotate the signing secret, keeping the old one for a grace period.

@@ -76,7 +76,12 @@ pub struct AppState {
         (name = "operations", description = "Health, readiness and metrics."),
         (name = "keys", description = "API keys (scope `admin`)."),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        callback_dto::TaskFailedNotice,
+        callback_dto::CallbackDisabledNotice
+    )),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;
@@ -110,6 +115,7 @@ fn api_routes(max_batch_body: usize) -> OpenApiRouter<AppState> {
             callbacks::delete_callback
         ))
         .routes(routes!(callbacks::rotate_secret))
+        .routes(routes!(callbacks::enable_callback))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

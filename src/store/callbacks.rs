@@ -1,4 +1,4 @@
-//! Callback rows: register or replace, read, list, delete.
+//! Callback rows: register or replace, read, list, delete, enable.
 //!
 //! Registering, replacing or deleting a callback tells delivery loops (`taskshed_callback`,
 //! see [`super::notify`]) in the same statement, so they drop their cached copy.
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use super::notify::{callback_cte, evaluate};
 use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
+use crate::domain::failure_policy::{FailurePolicy, FailureState};
 use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit};
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
@@ -24,6 +25,10 @@ pub struct StoredCallback {
     /// The kwargs contract (JSON Schema text, exactly as registered), if any. Kept out of
     /// [`Callback`]: only task writes use it, never delivery.
     pub kwargs_schema: Option<String>,
+    /// `on_failure` and `disable_after`, as registered.
+    pub failure: FailurePolicy,
+    /// Failure tracking: failing since when, disabled when and why.
+    pub failure_state: FailureState,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -153,6 +158,11 @@ struct StoredRow {
     #[sqlx(flatten)]
     row: CallbackRow,
     kwargs_schema: Option<String>,
+    on_failure: Option<String>,
+    disable_after_us: Option<i64>,
+    failing_since: Option<DateTime<Utc>>,
+    disabled_at: Option<DateTime<Utc>>,
+    disabled_reason: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -163,9 +173,25 @@ impl StoredRow {
         let callback = self.row.into_callback(at_rest).map_err(|why| {
             sqlx::Error::Decode(format!("stored callback {name:?} does not parse: {why}").into())
         })?;
+        let on_failure = self
+            .on_failure
+            .map(|target| Id::parse(&target))
+            .transpose()
+            .map_err(|why| {
+                sqlx::Error::Decode(format!("stored callback {name:?}: on_failure {why}").into())
+            })?;
         Ok(StoredCallback {
             callback,
             kwargs_schema: self.kwargs_schema,
+            failure: FailurePolicy {
+                on_failure,
+                disable_after: self.disable_after_us.map(IsoDuration::from_micros),
+            },
+            failure_state: FailureState {
+                failing_since: self.failing_since,
+                disabled_at: self.disabled_at,
+                disabled_reason: self.disabled_reason,
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -174,8 +200,18 @@ impl StoredRow {
 
 /// Every column but the previous secret's, which [`PREVIOUS_SECRET_COLUMNS`] reads.
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
-     initial_backoff_us, max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, \
-     kwargs_schema::text as kwargs_schema, created_at, updated_at";
+     initial_backoff_us, max_backoff_us, secret, kwargs_schema::text as kwargs_schema, \
+     on_failure, disable_after_us, failing_since, disabled_at, disabled_reason, \
+     max_concurrency, rate_requests, rate_per_us, created_at, updated_at";
+
+/// Whether a write was refused because `on_failure` names a callback that does not exist
+/// (registration), or because another callback still names this one (delete). The
+/// statements check both first; the foreign key decides when a concurrent request slipped
+/// between the check and the write.
+pub fn violates_on_failure_reference(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.constraint() == Some("callbacks_on_failure_fkey"))
+}
 
 /// Registers or replaces a callback; true when it was created.
 /// A secret the caller did not give is used only for a new callback; an existing callback
@@ -199,15 +235,17 @@ pub async fn upsert_callback(
     let upserted: Upserted = sqlx::query_as(&format!(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
-             initial_backoff_us, max_backoff_us, secret, kwargs_schema, max_concurrency, \
-             rate_requests, rate_per_us) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12, $13) \
+             initial_backoff_us, max_backoff_us, secret, kwargs_schema, on_failure, \
+             disable_after_us, max_concurrency, rate_requests, rate_per_us) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12, \
+             $13, $14, $15) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
              initial_backoff_us = excluded.initial_backoff_us, \
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
              kwargs_schema = excluded.kwargs_schema, \
+             on_failure = excluded.on_failure, disable_after_us = excluded.disable_after_us, \
              max_concurrency = excluded.max_concurrency, \
              rate_requests = excluded.rate_requests, rate_per_us = excluded.rate_per_us, \
              previous_secret = case when $8 is null then c.previous_secret end, \
@@ -229,6 +267,13 @@ pub async fn upsert_callback(
     .bind(registration.secret_given.then_some(&secret))
     .bind(&secret)
     .bind(registration.kwargs_schema.as_deref())
+    .bind(registration.failure.on_failure.as_ref().map(Id::as_str))
+    .bind(
+        registration
+            .failure
+            .disable_after
+            .map(IsoDuration::as_micros),
+    )
     .bind(callback.flow.max_concurrency as i32)
     .bind(callback.flow.rate_limit.map(|r| r.requests as i32))
     .bind(callback.flow.rate_limit.map(|r| r.per.as_micros()))
@@ -405,26 +450,35 @@ pub async fn callback_schemas(
 pub enum DeleteCallback {
     Deleted,
     InUse(i64),
+    /// Other callbacks name it as their `on_failure` (these, in name order).
+    NamedByOthers(Vec<String>),
     NotFound,
 }
 
-/// Deletes a callback unless unfinished tasks still name it.
+/// Deletes a callback unless unfinished tasks still name it, or other callbacks send their
+/// failure notifications to it: deleting it would leave their notifications with nowhere
+/// to go, so the caller re-points or clears their `on_failure` first.
 pub async fn delete_callback(pool: &PgPool, name: &str) -> Result<DeleteCallback, sqlx::Error> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "with users as ( \
                select count(*) as n from tasks \
                where callback = $1 and status in ('scheduled', 'running') \
+             ), referrers as ( \
+               select coalesce(array_agg(name order by name), '{{}}') as names from callbacks \
+               where on_failure = $1 \
              ), gone as ( \
                delete from callbacks where name = $1 and (select n from users) = 0 \
+                 and cardinality((select names from referrers)) = 0 \
                returning 1 \
              ), {} \
-             select exists (select 1 from gone), (select n from users) + {}",
+             select exists (select 1 from gone), (select n from users) + {}, \
+               (select names from referrers)",
             callback_cte("$1", "exists (select 1 from gone)"),
             evaluate(&["announce"]),
         )
     });
-    let (deleted, in_use): (bool, i64) = sqlx::query_as(SQL.as_str())
+    let (deleted, in_use, referrers): (bool, i64, Vec<String>) = sqlx::query_as(SQL.as_str())
         .bind(name)
         .fetch_one(pool)
         .await?;
@@ -432,9 +486,50 @@ pub async fn delete_callback(pool: &PgPool, name: &str) -> Result<DeleteCallback
         DeleteCallback::Deleted
     } else if in_use > 0 {
         DeleteCallback::InUse(in_use)
+    } else if !referrers.is_empty() {
+        DeleteCallback::NamedByOthers(referrers)
     } else {
         DeleteCallback::NotFound
     })
+}
+
+/// `POST /v1/callbacks/{name}/enable`: clears `disabled_at`, `disabled_reason` and
+/// `failing_since` (a fresh `disable_after` window starts with the next failure), and wakes
+/// the delivery loops if the callback has tasks waiting, so they are claimed at once
+/// rather than at the next safety poll. `None` if there is no such callback.
+pub async fn enable_callback(
+    pool: &PgPool,
+    at_rest: &AtRest,
+    name: &str,
+) -> Result<Option<StoredCallback>, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "with enabled as ( \
+               update callbacks set disabled_at = null, disabled_reason = null, \
+                 failing_since = null \
+               where name = $1 \
+               returning {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS} \
+             ), waiting as ( \
+               select min(due_at) as due_at from tasks \
+               where callback = $1 and status = 'scheduled' and not paused \
+                 and exists (select 1 from enabled) \
+             ), {} \
+             select enabled.*, {} as woken from enabled",
+            super::notify::wake_cte("waiting", "due_at is not null"),
+            evaluate(&["wake"]),
+        )
+    });
+    #[derive(sqlx::FromRow)]
+    struct Enabled {
+        #[sqlx(flatten)]
+        row: StoredRow,
+    }
+    let row: Option<Enabled> = sqlx::query_as(SQL.as_str())
+        .bind(name)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|enabled| enabled.row.into_stored(at_rest))
+        .transpose()
 }
 
 #[cfg(test)]

@@ -159,6 +159,16 @@ impl ClaimRow {
 /// with `limit $2` unknown, PostgreSQL's generic plan guesses 10% of the table and
 /// hash-joins a sequential scan of all tasks — 75 ms per claim at 100,000 rows
 /// (measured with taskshed-bench, see BENCHMARKS.md).
+///
+/// Tasks of callbacks that `disable_after` disabled (migration 0008) are left alone: they
+/// stay `scheduled`, no attempt starts and none is counted, until the callback is enabled.
+/// The disabled names are read once per claim (`array(…)` is an init plan), not per row.
+/// The filter compares `callback || ''`, an expression without statistics, on purpose:
+/// against the column itself the planner judges `<>` by the column's few distinct values
+/// (one callback: "no row passes"), and claimed by sorting a sequential scan of every due
+/// task instead of reading the due index in order — 98 ms instead of 0.5 ms per claim at
+/// 100,000 due rows (EXPLAIN ANALYZE; the claim+finish ceiling fell from 14,500 to 11,900
+/// rows/s). The expression's default estimate (most rows pass) keeps the index plan.
 pub async fn claim_due(
     pool: &PgPool,
     instance: &str,
@@ -176,6 +186,7 @@ pub async fn claim_due(
                    as first_slot \
                from callbacks c left join callback_flow f on f.name = c.name \
                where c.name = any($5) and (f.held_until is null or f.held_until <= now()) \
+                 and c.disabled_at is null \
              ), picked as ( \
                select d.task_id, d.callback, d.due_at, room.spacing_us, room.first_slot, \
                  row_number() over (partition by d.callback order by d.due_at) - 1 as k \
@@ -219,7 +230,9 @@ pub async fn claim_due(
              ), horizon as ( \
                select (select min(due_at) from tasks \
                   where status = 'scheduled' and not paused \
-                    and due_at > now() + $3::int8 * interval '1 microsecond') as next_due, \
+                    and due_at > now() + $3::int8 * interval '1 microsecond' \
+                    and (callback || '') <> all(array( \
+                      select name from callbacks where disabled_at is not null))) as next_due, \
                  exists (select 1 from room \
                    where room.room <= (select count(*) from due where due.callback = room.name)) \
                    or exists (select 1 from timed \
@@ -322,6 +335,73 @@ pub struct FinishedAttempt {
     pub misfires: Vec<Misfire>,
 }
 
+/// The failure-handling steps of [`finish_attempts`] (API.md "Failure handling", migration
+/// 0008), CTEs reading the `applied` rows; in the statement that records the results, so a
+/// notification cannot be lost between two statements, and costing the success path no
+/// round trip and no write.
+///
+/// * `task_failed`: every applied result that ended its occurrence failed (outcome
+///   `failed`: retries exhausted or a permanent error, recurring tasks included) of a
+///   callback with `on_failure` becomes a `once` task of that callback, due now, with the
+///   `task.failed` kwargs (`row_to_json` of a row whose columns are the fields, in the
+///   API's order, written compactly). It is delivered, signed and retried by the same
+///   engine. Notification tasks are marked (`is_notification`) and never notify in turn.
+///   A result for a task replaced while it ran (`changed`, re-armed as replaced) notifies
+///   nobody: that occurrence no longer exists, as for the misfire ledger.
+/// * `health` → `changing` → `tracked`: per callback of the batch, a success clears
+///   `failing_since`; a batch of only failures starts it (at its earliest failed attempt)
+///   if unset, or, once it is older than `disable_after`, disables the callback. Only
+///   rows with such a transition are locked (in name order, so two finishers cannot
+///   deadlock on them) and written: a callback row is not written per attempt. A disabled
+///   callback's tracking is frozen until it is enabled (results of attempts already in
+///   flight change nothing).
+/// * `callback_disabled`: a callback disabled by this statement tells its `on_failure`.
+const FAILURE_HANDLING: &str = "\
+    task_failed as ( \
+      insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs, is_notification) \
+      select replace(gen_random_uuid()::text, '-', ''), c.on_failure, 'once', now(), now(), \
+        row_to_json(n), true \
+      from applied a join callbacks c on c.name = a.callback \
+      cross join lateral (select 'task.failed' as type, a.task_id, a.callback, a.group_id, \
+        a.run_type, taskshed_rfc3339(a.scheduled_at) as scheduled_at, a.attempt as attempts, \
+        a.status_code as last_status_code, a.last_error, a.webhook_id, \
+        taskshed_rfc3339(now()) as failed_at) n \
+      where a.outcome = 'failed' and not a.is_notification and c.on_failure is not null \
+        and a.task_id not in (select task_id from changed) \
+    ), health as ( \
+      select a.callback, bool_or(a.outcome = 'succeeded') as recovered, \
+        min(a.started_at) filter (where a.outcome <> 'succeeded') as first_failure \
+      from applied a group by a.callback \
+    ), changing as ( \
+      select c.name, h.recovered, h.first_failure, \
+        (not h.recovered and c.disable_after_us is not null \
+          and c.failing_since <= now() - c.disable_after_us * interval '1 microsecond') \
+          as disabling \
+      from callbacks c join health h on h.callback = c.name \
+      where c.disabled_at is null and case when h.recovered then c.failing_since is not null \
+        else c.failing_since is null or (c.disable_after_us is not null \
+          and c.failing_since <= now() - c.disable_after_us * interval '1 microsecond') end \
+      order by c.name for update of c \
+    ), tracked as ( \
+      update callbacks c set \
+        failing_since = case when x.recovered then null \
+          else coalesce(c.failing_since, x.first_failure) end, \
+        disabled_at = case when x.disabling then now() end, \
+        disabled_reason = case when x.disabling then 'every attempt failed since ' \
+          || taskshed_rfc3339(c.failing_since) || ', longer than disable_after' end \
+      from changing x where c.name = x.name \
+      returning c.name, c.on_failure, c.failing_since, c.disabled_at, x.disabling \
+    ), callback_disabled as ( \
+      insert into tasks (task_id, callback, run_type, run_at, due_at, kwargs, is_notification) \
+      select replace(gen_random_uuid()::text, '-', ''), t.on_failure, 'once', now(), now(), \
+        row_to_json(n), true \
+      from tracked t \
+      cross join lateral (select 'callback.disabled' as type, t.name as callback, \
+        taskshed_rfc3339(t.failing_since) as failing_since, \
+        taskshed_rfc3339(t.disabled_at) as disabled_at) n \
+      where t.disabling and t.on_failure is not null \
+    )";
+
 /// Applies a batch of results (where the fence still matches and the task is still
 /// claimed by `instance`) and records every attempt of a task that still exists. Returns
 /// the ids whose result was applied. Fences are random (`taskshed_new_fence()`, migration
@@ -389,8 +469,11 @@ pub async fn finish_attempts(
            from input i \
            where t.task_id = i.task_id and t.fence = i.fence and t.status = i.held \
              and t.claimed_by = i.holder \
-           returning t.task_id, t.due_at, t.paused \
-         ), rearmed as ( \
+           returning t.task_id, t.due_at, t.paused, t.callback, t.group_id, t.run_type, \
+             t.is_notification, i.outcome, i.attempt, i.status_code, i.last_error, \
+             i.webhook_id, i.scheduled_at, i.started_at \
+         ), {FAILURE_HANDLING} \
+         , rearmed as ( \
            select due_at, paused from applied \
            where task_id in (select task_id from changed) \
          ), recorded as ( \

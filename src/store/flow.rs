@@ -110,6 +110,8 @@ pub async fn lock_claimable(
              where status = 'scheduled' and not paused \
                and due_at <= now() + $2::int8 * interval '1 microsecond' \
                and callback <> all(array(select name from state where at_limit or is_held)) \
+               and (callback || '') <> all(array( \
+                 select name from callbacks where disabled_at is not null)) \
              order by due_at limit $1 \
            ) d \
          ), locked as ( \

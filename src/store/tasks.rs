@@ -96,6 +96,8 @@ impl CallbackCheck {
 /// its claim (status, holder, fence, lease) and is flagged `changed_while_running`: its
 /// attempt in flight ends first, then the holder's finish re-arms it as replaced
 /// (migration 0010), so two attempts of one task never overlap.
+/// A replaced task is the caller's, even if its id was that of a failure notification
+/// (migration 0008): its failures notify again.
 fn on_conflict(replace: bool) -> &'static str {
     if replace {
         "do update set callback = excluded.callback, run_type = excluded.run_type, \
@@ -113,7 +115,7 @@ fn on_conflict(replace: bool) -> &'static str {
          claimed_by = case when t.status = 'running' then t.claimed_by end, \
          fence = case when t.status = 'running' then t.fence else taskshed_new_fence() end, \
          changed_while_running = (t.status = 'running'), \
-         updated_at = now(), finished_at = null"
+         updated_at = now(), finished_at = null, is_notification = false"
     } else {
         "do nothing"
     }

@@ -38,7 +38,7 @@ pub fn at(offset_ms: i64) -> (DateTime<Utc>, String) {
 /// TaskShed's signer: `v1,` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")), the
 /// key being the base64 after `whsec_`. The header may list several space-separated
 /// signatures; one match is enough.
-fn signature_is_valid(secret: &str, request: &Received) -> bool {
+pub fn signature_is_valid(secret: &str, request: &Received) -> bool {
     let key = STANDARD
         .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
         .expect("base64 secret");

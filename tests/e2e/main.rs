@@ -25,6 +25,7 @@ mod delivery_hostile;
 mod delivery_schedules;
 mod dry_run;
 mod egress;
+mod failure_notifications;
 mod fences;
 mod flow_control;
 mod fuzz_parsers;

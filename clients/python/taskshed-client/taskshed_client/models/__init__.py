@@ -10,6 +10,7 @@ from .batch_create_response import BatchCreateResponse
 from .batch_outcome import BatchOutcome
 from .batch_result import BatchResult
 from .callback import Callback
+from .callback_disabled_notice import CallbackDisabledNotice
 from .callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
 from .callback_page import CallbackPage
 from .callback_spec import CallbackSpec
@@ -51,6 +52,7 @@ from .schedule_preview import SchedulePreview
 from .skipped_occurrence import SkippedOccurrence
 from .task import Task
 from .task_counts import TaskCounts
+from .task_failed_notice import TaskFailedNotice
 from .task_page import TaskPage
 from .task_selector_request import TaskSelectorRequest
 from .task_spec import TaskSpec
@@ -67,6 +69,7 @@ __all__ = (
     "BatchOutcome",
     "BatchResult",
     "Callback",
+    "CallbackDisabledNotice",
     "CallbackKwargsSchemaType0",
     "CallbackPage",
     "CallbackSpec",
@@ -108,6 +111,7 @@ __all__ = (
     "SkippedOccurrence",
     "Task",
     "TaskCounts",
+    "TaskFailedNotice",
     "TaskPage",
     "TaskSelectorRequest",
     "TaskSpec",

@@ -40,6 +40,16 @@ class Callback:
             rate_limit (None | RateLimitSpec | Unset):
             flow (FlowState | Unset): A callback's flow state, shared by all instances.
             kwargs_schema (CallbackKwargsSchemaType0 | None | Unset): The kwargs contract as registered, or null.
+            on_failure (None | str | Unset): The callback told about failures (see the request field); `null` when none.
+            disable_after (None | str | Unset): How long every attempt must fail before the callback is disabled; `null`:
+                never.
+            failing_since (datetime.datetime | None | Unset): Start of the current run of failed attempts (the first failure
+                after a success);
+                `null` while the last attempt succeeded.
+            disabled_at (datetime.datetime | None | Unset): When `disable_after` disabled this callback; `null` while it is
+                enabled. No new
+                attempt starts while it is set; `POST /v1/callbacks/{name}/enable` clears it.
+            disabled_reason (None | str | Unset): Why it was disabled; `null` while it is enabled.
     """
 
     name: str
@@ -53,6 +63,11 @@ class Callback:
     rate_limit: None | RateLimitSpec | Unset = UNSET
     flow: FlowState | Unset = UNSET
     kwargs_schema: CallbackKwargsSchemaType0 | None | Unset = UNSET
+    on_failure: None | str | Unset = UNSET
+    disable_after: None | str | Unset = UNSET
+    failing_since: datetime.datetime | None | Unset = UNSET
+    disabled_at: datetime.datetime | None | Unset = UNSET
+    disabled_reason: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +110,40 @@ class Callback:
         else:
             kwargs_schema = self.kwargs_schema
 
+        on_failure: None | str | Unset
+        if isinstance(self.on_failure, Unset):
+            on_failure = UNSET
+        else:
+            on_failure = self.on_failure
+
+        disable_after: None | str | Unset
+        if isinstance(self.disable_after, Unset):
+            disable_after = UNSET
+        else:
+            disable_after = self.disable_after
+
+        failing_since: None | str | Unset
+        if isinstance(self.failing_since, Unset):
+            failing_since = UNSET
+        elif isinstance(self.failing_since, datetime.datetime):
+            failing_since = self.failing_since.isoformat()
+        else:
+            failing_since = self.failing_since
+
+        disabled_at: None | str | Unset
+        if isinstance(self.disabled_at, Unset):
+            disabled_at = UNSET
+        elif isinstance(self.disabled_at, datetime.datetime):
+            disabled_at = self.disabled_at.isoformat()
+        else:
+            disabled_at = self.disabled_at
+
+        disabled_reason: None | str | Unset
+        if isinstance(self.disabled_reason, Unset):
+            disabled_reason = UNSET
+        else:
+            disabled_reason = self.disabled_reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -115,6 +164,16 @@ class Callback:
             field_dict["flow"] = flow
         if kwargs_schema is not UNSET:
             field_dict["kwargs_schema"] = kwargs_schema
+        if on_failure is not UNSET:
+            field_dict["on_failure"] = on_failure
+        if disable_after is not UNSET:
+            field_dict["disable_after"] = disable_after
+        if failing_since is not UNSET:
+            field_dict["failing_since"] = failing_since
+        if disabled_at is not UNSET:
+            field_dict["disabled_at"] = disabled_at
+        if disabled_reason is not UNSET:
+            field_dict["disabled_reason"] = disabled_reason
 
         return field_dict
 
@@ -184,6 +243,67 @@ class Callback:
 
         kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
 
+        def _parse_on_failure(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        on_failure = _parse_on_failure(d.pop("on_failure", UNSET))
+
+        def _parse_disable_after(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        disable_after = _parse_disable_after(d.pop("disable_after", UNSET))
+
+        def _parse_failing_since(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                failing_since_type_0 = datetime.datetime.fromisoformat(data)
+
+                return failing_since_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        failing_since = _parse_failing_since(d.pop("failing_since", UNSET))
+
+        def _parse_disabled_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                disabled_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return disabled_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        disabled_at = _parse_disabled_at(d.pop("disabled_at", UNSET))
+
+        def _parse_disabled_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason", UNSET))
+
         callback = cls(
             name=name,
             url=url,
@@ -196,6 +316,11 @@ class Callback:
             rate_limit=rate_limit,
             flow=flow,
             kwargs_schema=kwargs_schema,
+            on_failure=on_failure,
+            disable_after=disable_after,
+            failing_since=failing_since,
+            disabled_at=disabled_at,
+            disabled_reason=disabled_reason,
         )
 
         callback.additional_properties = d

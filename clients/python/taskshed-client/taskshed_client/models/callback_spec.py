@@ -40,6 +40,15 @@ class CallbackSpec:
             satisfy when the task is created or its `kwargs` changed (422 naming the path, e.g.
             `tasks[3].kwargs.user_id`). No `$ref` to other documents. Absent or null: none.
             Changing it leaves existing tasks as they are.
+        on_failure (str | Unset): Another registered callback, told with a signed delivery of its own (with its own
+            retries) when an occurrence of this callback's tasks ends failed (`task.failed`) or
+            when this callback is disabled (`callback.disabled`). It must exist and must not be
+            this callback (422); while named here it cannot be deleted (409). Notifications
+            never notify in turn. Payloads: `TaskFailedNotice`, `CallbackDisabledNotice`. Example: ops-alerts.
+        disable_after (str | Unset): Disable this callback once every attempt to it has failed for this long: no new
+            attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
+            `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
+            absent: never disabled. Example: PT1H.
         max_concurrency (int | Unset): Most attempts in flight to this callback at once, counted over all instances
             together: 1–10,000 (default 100). See "Flow control" in the README. Example: 100.
         rate_limit (None | RateLimitSpec | Unset):
@@ -51,6 +60,8 @@ class CallbackSpec:
     retry: RetrySpec | Unset = UNSET
     secret: str | Unset = UNSET
     kwargs_schema: CallbackSpecKwargsSchemaType0 | None | Unset = UNSET
+    on_failure: str | Unset = UNSET
+    disable_after: str | Unset = UNSET
     max_concurrency: int | Unset = UNSET
     rate_limit: None | RateLimitSpec | Unset = UNSET
 
@@ -80,6 +91,10 @@ class CallbackSpec:
         else:
             kwargs_schema = self.kwargs_schema
 
+        on_failure = self.on_failure
+
+        disable_after = self.disable_after
+
         max_concurrency = self.max_concurrency
 
         rate_limit: dict[str, Any] | None | Unset
@@ -107,6 +122,10 @@ class CallbackSpec:
             field_dict["secret"] = secret
         if kwargs_schema is not UNSET:
             field_dict["kwargs_schema"] = kwargs_schema
+        if on_failure is not UNSET:
+            field_dict["on_failure"] = on_failure
+        if disable_after is not UNSET:
+            field_dict["disable_after"] = disable_after
         if max_concurrency is not UNSET:
             field_dict["max_concurrency"] = max_concurrency
         if rate_limit is not UNSET:
@@ -159,6 +178,10 @@ class CallbackSpec:
 
         kwargs_schema = _parse_kwargs_schema(d.pop("kwargs_schema", UNSET))
 
+        on_failure = d.pop("on_failure", UNSET)
+
+        disable_after = d.pop("disable_after", UNSET)
+
         max_concurrency = d.pop("max_concurrency", UNSET)
 
         def _parse_rate_limit(data: object) -> None | RateLimitSpec | Unset:
@@ -185,6 +208,8 @@ class CallbackSpec:
             retry=retry,
             secret=secret,
             kwargs_schema=kwargs_schema,
+            on_failure=on_failure,
+            disable_after=disable_after,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
         )

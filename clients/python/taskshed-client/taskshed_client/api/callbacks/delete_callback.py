@@ -84,7 +84,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or
+    while another callback names it as `on_failure` (re-point or clear theirs first).
 
      Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -115,7 +116,8 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or
+    while another callback names it as `on_failure` (re-point or clear theirs first).
 
      Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -141,7 +143,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or
+    while another callback names it as `on_failure` (re-point or clear theirs first).
 
      Needs an API key with the `callbacks` scope (or one implying it).
 
@@ -170,7 +173,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it.
+    """Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or
+    while another callback names it as `on_failure` (re-point or clear theirs first).
 
      Needs an API key with the `callbacks` scope (or one implying it).
 
