@@ -241,7 +241,8 @@ pub struct Config {
     #[arg(long, env = "TASKSHED_LEASE_MARGIN", default_value = "PT15S", value_parser = duration)]
     pub lease_margin: IsoDuration,
 
-    /// How long finished `once` tasks stay readable before they are pruned.
+    /// How long finished `once` tasks stay readable, and attempt records are kept, before
+    /// they are pruned.
     #[arg(long, env = "TASKSHED_RETENTION", default_value = "P7D", value_parser = duration)]
     pub retention: IsoDuration,
 

@@ -57,10 +57,10 @@ pub use crate::domain::attempt::AttemptOutcome;
 pub use crate::domain::retry::Decision;
 pub use crate::store::deliveries::{claim_due, finish_attempts, ClaimedTask};
 
-/// One retention-pruning statement, as housekeeping runs it each minute: a test ages rows
-/// by hand and checks what one prune removes (the misfire ledger's retention), rather than
-/// wait out the retention period.
-pub use crate::store::deliveries::prune;
+/// The row-by-row retention statements, as housekeeping runs them each round (attempts go
+/// by partition instead): a test ages rows by hand and checks what they remove (the
+/// misfire ledger's retention), rather than wait out the retention period.
+pub use crate::store::deliveries::{prune_finished_tasks, prune_old_misfires};
 
 /// Standard Webhooks signing: the bench's webhook receiver verifies every delivery's
 /// signature as a real receiver would (so its cost is in the figures), and signs the
@@ -72,3 +72,9 @@ pub use crate::domain::secret::SigningSecret;
 /// The encryption key type, so the at-rest test can name the key id values are sealed
 /// under after `taskshed rekey`.
 pub use crate::domain::sealed::EncryptionKey;
+
+/// Partition maintenance of `attempts` (migration 0012): a test runs it from many
+/// connections at once, with inserts going on, to show the advisory lock keeps instances
+/// from racing on DDL — not something the HTTP API lets a test interleave on purpose.
+pub use crate::domain::attempt_partitions::PartitionPolicy;
+pub use crate::store::attempt_partitions::{create_ahead, drop_expired};

@@ -13,7 +13,9 @@
 //! Scenarios: `insert` (S1), `insert-schema` (S1's batch of 1,000 without and with a
 //! callback `kwargs_schema`, alternating), `burndown` (S2, S5 under load), `lateness` (S3),
 //! `idle` (S4, S5 idle), `ceilings`, `peers` (Python TaskShed 0.10 on Redis through S1–S3,
-//! after ours, with the ratios the goals set: see `peers.rs`), or `all`. TaskShed tuning variables
+//! after ours, with the ratios the goals set: see `peers.rs`), or `all`. `soak --minutes N`
+//! (not part of `all`) runs steady load for N minutes with a ledger and per-minute RSS and
+//! table sizes (`soak.rs`); it prints its figures and writes no result files. TaskShed tuning variables
 //! (`TASKSHED_MAX_IN_FLIGHT`, `TASKSHED_CLAIM_BATCH`, `TASKSHED_DB_POOL_SIZE`, …) set in
 //! the environment pass through to the `taskshed` process. `BENCH_API_KEY=tsk_…` starts
 //! TaskShed with that key as `TASKSHED_ADMIN_KEY` (auth enforced) and sends it on every
@@ -29,6 +31,7 @@ mod peers;
 mod receiver;
 mod report;
 mod scenarios;
+mod soak;
 mod svg;
 
 use anyhow::Context;
@@ -42,7 +45,8 @@ use std::path::PathBuf;
 )]
 struct Args {
     /// Scenarios: all, insert, insert-schema, burndown, lateness, idle, ceilings, peers (or
-    /// shell: only start the database and print its URL, for profiling by hand).
+    /// shell: only start the database and print its URL, for profiling by hand; or soak,
+    /// alone).
     #[arg(default_value = "all")]
     scenarios: Vec<String>,
     /// Small sizes (a smoke run), not the issue's.
@@ -64,6 +68,16 @@ struct Args {
     /// interval).
     #[arg(long, default_value = "once", value_parser = ["once", "interval", "cron"])]
     burndown_kind: String,
+    /// `soak`: how many minutes of steady load.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    minutes: u64,
+    /// `soak`: tasks created per second.
+    #[arg(long, default_value_t = 1000)]
+    soak_rate: usize,
+    /// `soak`: TaskShed's `--retention` in seconds, short so pruning runs within the first
+    /// minute.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    soak_retention_seconds: u64,
 }
 
 fn machine() -> Vec<(String, String)> {
@@ -116,11 +130,18 @@ async fn main() -> anyhow::Result<()> {
             "ceilings",
             "peers",
             "shell",
+            "soak",
         ]
         .contains(&s.as_str())
         {
             anyhow::bail!("unknown scenario {s:?}");
         }
+    }
+    if args.scenarios.iter().any(|s| s == "soak") {
+        if args.scenarios.len() > 1 {
+            anyhow::bail!("soak runs alone");
+        }
+        return soak(&args).await;
     }
     std::fs::create_dir_all(&args.out)?;
     let dir = PathBuf::from(format!("/tmp/taskshed-bench-{}", std::process::id()));
@@ -129,24 +150,13 @@ async fn main() -> anyhow::Result<()> {
     let db = harness::Database::start(&dir).await?;
     let settings = db.settings().await?;
     let receiver = receiver::Receiver::start().await?;
-    let mut bench = scenarios::Bench {
-        db,
-        receiver,
-        client: load::client(),
-        sizes: if args.quick {
-            scenarios::Sizes::quick()
-        } else {
-            scenarios::Sizes::full()
-        },
-        report: report::Report::default(),
-        charts: Vec::new(),
-        batch_rate: None,
-        burndown_rate: None,
-        burndown_kind: args.burndown_kind.clone(),
-        lateness_p99_1000_us: None,
-        sql_ceiling: None,
-        receiver_ceiling: None,
+    let sizes = if args.quick {
+        scenarios::Sizes::quick()
+    } else {
+        scenarios::Sizes::full()
     };
+    let mut bench = scenarios::Bench::new(db, receiver, sizes);
+    bench.burndown_kind = args.burndown_kind.clone();
     let mut rounds = Vec::new();
     let mut outcome = Ok(());
     for round in 1..=args.repeat {
@@ -193,6 +203,31 @@ async fn main() -> anyhow::Result<()> {
     for (name, svg) in &bench.charts {
         std::fs::write(args.out.join(name), svg)?;
     }
+    let scenarios::Bench { db, .. } = bench;
+    db.admin.close().await;
+    db.pg.stop().await.context("stopping PostgreSQL")?;
+    if outcome.is_ok() && std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {} (taskshed.log, postgres.log)", dir.display());
+    }
+    outcome
+}
+
+/// `soak`: its own database and receiver, no result files.
+async fn soak(args: &Args) -> anyhow::Result<()> {
+    let dir = PathBuf::from(format!("/tmp/taskshed-bench-{}", std::process::id()));
+    eprintln!("starting PostgreSQL in {}", dir.display());
+    let db = harness::Database::start(&dir).await?;
+    let receiver = receiver::Receiver::start().await?;
+    let mut bench = scenarios::Bench::new(db, receiver, scenarios::Sizes::quick());
+    let outcome = bench
+        .soak(&soak::SoakSettings {
+            minutes: args.minutes,
+            rate: args.soak_rate,
+            retention_seconds: args.soak_retention_seconds,
+        })
+        .await;
     let scenarios::Bench { db, .. } = bench;
     db.admin.close().await;
     db.pg.stop().await.context("stopping PostgreSQL")?;

@@ -85,6 +85,23 @@ fn ms(us: f64) -> String {
 }
 
 impl Bench {
+    pub fn new(db: Database, receiver: Receiver, sizes: Sizes) -> Bench {
+        Bench {
+            db,
+            receiver,
+            client: crate::load::client(),
+            sizes,
+            report: Report::default(),
+            charts: Vec::new(),
+            batch_rate: None,
+            burndown_rate: None,
+            burndown_kind: "once".to_owned(),
+            lateness_p99_1000_us: None,
+            sql_ceiling: None,
+            receiver_ceiling: None,
+        }
+    }
+
     pub(crate) async fn start_service(&self, role: &str) -> anyhow::Result<Service> {
         let service = Service::start(&self.db, role, &[], &self.client).await?;
         if role == "worker" {

@@ -1,24 +1,29 @@
 //! Housekeeping, a service of its own beside the claim loop (River's rescuer): it re-queues
 //! tasks whose lease expired (their instance died or stalled), every poll interval, and
-//! prunes finished tasks and old attempts past the retention, every minute.
+//! keeps retention, on a period derived from it (a quarter of a partition's width, 1–60 s):
+//! - `attempts` partitions: create the ones ahead, drop the ones past the retention, whole
+//!   (migration 0012, `domain::attempt_partitions`). Dropping a partition costs the same
+//!   whatever it holds, so attempt pruning keeps pace with any delivery rate.
+//! - finished tasks past the retention (with their misfires), then misfires past it:
+//!   deleted in batches until none is left (or the round's period is spent: the rest is
+//!   next round's), not a fixed number per minute, which fell behind the delivery rate
+//!   (issue 12, problem 7).
 //!
 //! Neither job is on the delivery path, so neither should wait for, or delay, a claim; it
 //! has its own schedule and stops with the same shutdown token as the rest of the engine.
+//! Every instance runs it; partition DDL is serialized by an advisory lock in the store,
+//! and task batches skip rows another instance is deleting.
 
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::deliveries;
+use crate::domain::attempt_partitions::PartitionPolicy;
+use crate::store::{attempt_partitions, deliveries};
 
-/// How often finished tasks are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Rows rescued or pruned per statement.
-const BATCH: i64 = 1000;
-/// Prune statements per round: a bounded number of small batches, so pruning never hogs
-/// the database.
-const PRUNE_BATCHES_PER_ROUND: usize = 10;
+const BATCH: i64 = 2000;
 
 /// What housekeeping needs to know.
 pub struct Schedule {
@@ -28,20 +33,34 @@ pub struct Schedule {
     pub retention: Duration,
 }
 
-/// Runs until `shutdown`: a rescue at once and then every `rescue_every`, a prune round
-/// every [`PRUNE_EVERY`] (the first one a minute after start).
+/// Runs until `shutdown`: a rescue and a retention round at once, then each on its period.
+/// The two are separate loops, so a long retention round (a backlog of finished tasks to
+/// delete) never delays a lease rescue.
 pub async fn run(pool: PgPool, schedule: Schedule, shutdown: CancellationToken) {
-    let now = Instant::now();
-    let mut rescue = interval_at(now, schedule.rescue_every);
-    rescue.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut prune = interval_at(now + PRUNE_EVERY, PRUNE_EVERY);
-    prune.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let retention_us = schedule.retention.as_micros() as i64;
+    let policy = PartitionPolicy::for_retention(schedule.retention);
+    tokio::join!(
+        every(schedule.rescue_every, &shutdown, || rescue_expired_leases(
+            &pool
+        )),
+        every(policy.every, &shutdown, || keep_retention(
+            &pool, policy, &shutdown
+        )),
+    );
+}
+
+/// Runs `job` at once and then every `period` (a late round delays the next, never
+/// doubles it up) until `shutdown`.
+async fn every<F: std::future::Future<Output = ()>>(
+    period: Duration,
+    shutdown: &CancellationToken,
+    mut job: impl FnMut() -> F,
+) {
+    let mut ticks = interval_at(Instant::now(), period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = rescue.tick() => rescue_expired_leases(&pool).await,
-            _ = prune.tick() => prune_finished(&pool, retention_us).await,
+            _ = ticks.tick() => job().await,
         }
     }
 }
@@ -57,15 +76,49 @@ async fn rescue_expired_leases(pool: &PgPool) {
     }
 }
 
-async fn prune_finished(pool: &PgPool, retention_us: i64) {
-    for _ in 0..PRUNE_BATCHES_PER_ROUND {
-        match deliveries::prune(pool, retention_us, BATCH).await {
-            Ok(n) if n > 0 => {
-                tracing::debug!(removed = n, "pruned finished tasks and old attempts")
+/// One retention round. Partitions ahead come first: they are what recording needs. Then
+/// finished tasks are deleted until none past the retention is left, for at most one
+/// period, so the next round's partition check is never more than a period late.
+async fn keep_retention(pool: &PgPool, policy: PartitionPolicy, shutdown: &CancellationToken) {
+    match attempt_partitions::create_ahead(pool, policy).await {
+        Ok(Some(n)) if n > 0 => tracing::debug!(created = n, "created attempt partitions"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "creating attempt partitions failed"),
+    }
+    match attempt_partitions::drop_expired(pool, policy).await {
+        Ok(Some(n)) if n > 0 => tracing::debug!(dropped = n, "dropped expired attempt partitions"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "dropping attempt partitions failed"),
+    }
+    let retention_us = policy.retention.as_micros() as i64;
+    if let Err(error) = attempt_partitions::prune_default(pool, retention_us, BATCH).await {
+        tracing::warn!(%error, "pruning the default attempt partition failed");
+    }
+    let started = Instant::now();
+    let mut removed = 0;
+    while started.elapsed() < policy.every && !shutdown.is_cancelled() {
+        match deliveries::prune_finished_tasks(pool, retention_us, BATCH).await {
+            Ok(n) => {
+                removed += n;
+                if n < BATCH as u64 {
+                    break;
+                }
             }
-            Ok(_) => break,
             Err(error) => {
-                tracing::warn!(%error, "pruning failed");
+                tracing::warn!(%error, "pruning finished tasks failed");
+                break;
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::debug!(removed, "pruned finished tasks");
+    }
+    while started.elapsed() < policy.every && !shutdown.is_cancelled() {
+        match deliveries::prune_old_misfires(pool, retention_us, BATCH).await {
+            Ok(n) if n < BATCH as u64 => break,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "pruning old misfires failed");
                 break;
             }
         }

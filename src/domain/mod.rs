@@ -4,6 +4,7 @@
 
 pub(crate) mod api_key;
 pub(crate) mod attempt;
+pub(crate) mod attempt_partitions;
 pub(crate) mod callback;
 pub(crate) mod duration;
 pub(crate) mod egress;

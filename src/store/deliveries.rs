@@ -1,5 +1,5 @@
 //! The delivery state machine in SQL: claim due tasks, finish attempts, release claims,
-//! revalidate unsent claims, rescue expired leases, prune old rows.
+//! revalidate unsent claims, rescue expired leases, prune finished tasks.
 //!
 //! Every statement works on a batch and commits on its own: no transaction is ever held
 //! across an HTTP call. Results are applied only while the claim's fencing token still
@@ -655,10 +655,18 @@ pub async fn rescue_expired_leases(pool: &PgPool, limit: i64) -> Result<u64, sql
     Ok(rescued as u64)
 }
 
-/// Deletes up to `limit` finished tasks older than the retention period, with their
-/// attempts and misfires, and up to `limit` attempts and `limit` misfires of any task
-/// older than it. Returns rows removed.
-pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, sqlx::Error> {
+/// Deletes up to `limit` finished tasks older than the retention period, oldest first,
+/// with their misfires. Returns how many tasks went.
+///
+/// Their attempts are not deleted here: a finished task's attempts were recorded before it
+/// finished, so they lie in partitions of `attempts` that housekeeping drops whole within
+/// a partition's width of the task (migration 0012). Deleting them row by row is what made
+/// pruning fall behind the delivery rate.
+pub async fn prune_finished_tasks(
+    pool: &PgPool,
+    retention_us: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
     let removed: i64 = sqlx::query_scalar(
         "with doomed as ( \
            select task_id from tasks \
@@ -667,33 +675,37 @@ pub async fn prune(pool: &PgPool, retention_us: i64, limit: i64) -> Result<u64, 
          ), gone as ( \
            delete from tasks t using doomed where t.task_id = doomed.task_id \
            returning t.task_id \
-         ), gone_history as ( \
-           delete from attempts a using gone where a.task_id = gone.task_id returning 1 \
          ), gone_ledger as ( \
            delete from misfires m using gone where m.task_id = gone.task_id returning 1 \
-         ), oldest_misfires as ( \
-           select misfire_id from misfires order by misfire_id limit $2 \
-         ), old_misfires as ( \
-           delete from misfires m using oldest_misfires \
-           where m.misfire_id = oldest_misfires.misfire_id \
-             and m.recorded_at < now() - $1::int8 * interval '1 microsecond' \
-           returning 1 \
-         ), oldest as ( \
-           select attempt_id from attempts order by attempt_id limit $2 \
-         ), old_attempts as ( \
-           delete from attempts a using oldest \
-           where a.attempt_id = oldest.attempt_id \
-             and a.started_at < now() - $1::int8 * interval '1 microsecond' \
-           returning 1 \
          ) \
-         select (select count(*) from gone) + (select count(*) from old_attempts) \
-           + (select count(*) from old_misfires)",
+         select count(*) from gone",
     )
     .bind(retention_us)
     .bind(limit)
     .fetch_one(pool)
     .await?;
     Ok(removed as u64)
+}
+
+/// Deletes up to `limit` misfires (of any task) recorded before the retention period,
+/// oldest first. Misfires are rare beside attempts (one per skipped occurrence), so
+/// batches until none is left keep pace with them.
+pub async fn prune_old_misfires(
+    pool: &PgPool,
+    retention_us: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let removed = sqlx::query(
+        "delete from misfires where misfire_id in ( \
+           select misfire_id from misfires \
+           where recorded_at < now() - $1::int8 * interval '1 microsecond' \
+           order by misfire_id limit $2)",
+    )
+    .bind(retention_us)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(removed.rows_affected())
 }
 
 /// Hands back everything an instance still holds (at the end of its shutdown).

@@ -2,6 +2,7 @@
 //! data (`insert_tasks`, `pause_tasks`, `claim_due`), each one statement or one transaction.
 
 pub(crate) mod api_keys;
+pub(crate) mod attempt_partitions;
 pub(crate) mod attempts;
 pub(crate) mod backlog;
 pub(crate) mod callbacks;

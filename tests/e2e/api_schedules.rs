@@ -518,7 +518,10 @@ async fn misfires_are_pruned_after_the_retention_like_attempts() {
     .await
     .unwrap();
     let week_us = 7 * 24 * 3600 * 1_000_000;
-    taskshed::harness::prune(&app.pool, week_us, 1000)
+    taskshed::harness::prune_finished_tasks(&app.pool, week_us, 1000)
+        .await
+        .unwrap();
+    taskshed::harness::prune_old_misfires(&app.pool, week_us, 1000)
         .await
         .unwrap();
     let left: Vec<(String, String)> =

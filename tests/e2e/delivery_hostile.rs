@@ -65,6 +65,7 @@ async fn hostile_answers_are_recorded_and_never_block_other_results() {
         .callback("good", &receiver.url("/good"), json!({}))
         .await;
     let (_, now) = at(0);
+    let good_created = std::time::Instant::now();
     for i in 0..3 {
         server
             .api
@@ -78,6 +79,7 @@ async fn hostile_answers_are_recorded_and_never_block_other_results() {
             .await;
         assert_eq!(task["status"], "succeeded", "{task:#}");
     }
+    let good_after = good_created.elapsed();
     for (name, _) in &hostile {
         let task_id = format!("to-{name}");
         let attempts = wait_for_attempts(&server.api, &task_id).await;
@@ -89,7 +91,14 @@ async fn hostile_answers_are_recorded_and_never_block_other_results() {
             first["status_code"].is_number() || first["error"].is_string(),
             "{name}: the attempt records neither a status nor an error: {first:#}"
         );
+        eprintln!(
+            "hostile {name}: {} attempt(s) recorded, first: status {}, error {}",
+            attempts.len(),
+            first["status_code"],
+            first["error"]
+        );
     }
+    eprintln!("tasks to a good receiver created after them succeeded in {good_after:?}");
     let nul = wait_for_attempts(&server.api, "to-nul").await;
     assert_eq!(nul[0]["status_code"], 200, "{nul:#?}");
     assert_eq!(
