@@ -18,12 +18,14 @@
 //! - [`create_batcher`]: group commit for single creates; no SQL, it calls `store`.
 //! - [`domain`]: pure types and rules (ids, durations, instants, tasks, callbacks, the
 //!   retry policy, signing secrets, attempt outcomes, limits, schedules and recurrence,
-//!   API keys, sealed secrets, the egress policy, callbacks' failure policy).
+//!   API keys, sealed secrets, the egress policy, callbacks' failure policy, the
+//!   flow-control rules).
 //! - [`store`]: all SQL, and the wake-up protocol ([`store::notify`]): statements send
 //!   their own notifications.
 //! - [`delivery`]: claim loop, webhook signing and sending, results, in-flight ledger,
-//!   lease book and keeper (extending long attempts' leases), client-side statement
-//!   deadlines, housekeeping (lease rescue, pruning).
+//!   flow control (holds, adaptive concurrency, receiver steering), lease book and keeper
+//!   (extending long attempts' leases), client-side statement deadlines, housekeeping
+//!   (lease rescue, pruning).
 //! - [`metrics`]: Prometheus figures (`prometheus-client`); no SQL, the backlog figure is
 //!   read through `store` by the `/metrics` handler.
 //! - [`error`]: the API error type (problem+json); 5xx causes are logged by the request

@@ -249,6 +249,65 @@ impl Metrics {
     }
 }
 
+/// One callback's flow state at a scrape (read from the database by the handler).
+pub struct CallbackFlow {
+    pub callback: String,
+    pub in_flight: i64,
+    pub effective_concurrency: u32,
+    pub held: bool,
+}
+
+/// The per-callback flow gauges, for at most this many callbacks (in name order), so one
+/// scrape stays cheap and the label set bounded whatever is registered.
+pub const FLOW_METRICS_CAP: i64 = 1000;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallbackLabels {
+    callback: String,
+}
+
+/// The flow gauges of one scrape, per callback: attempts in flight over all instances,
+/// the effective concurrency, and whether a `Retry-After` holds it. Registered per scrape,
+/// like the backlog, so a callback that is deleted disappears and a failed read leaves
+/// the figures out rather than stale.
+pub fn render_flows(flows: &[CallbackFlow]) -> String {
+    if flows.is_empty() {
+        return String::new();
+    }
+    let in_flight = Family::<CallbackLabels, Gauge<i64>>::default();
+    let effective = Family::<CallbackLabels, Gauge<i64>>::default();
+    let held = Family::<CallbackLabels, Gauge<i64>>::default();
+    for flow in flows {
+        let labels = CallbackLabels {
+            callback: flow.callback.clone(),
+        };
+        in_flight.get_or_create(&labels).set(flow.in_flight);
+        effective
+            .get_or_create(&labels)
+            .set(i64::from(flow.effective_concurrency));
+        held.get_or_create(&labels).set(i64::from(flow.held));
+    }
+    let mut scrape = Registry::default();
+    scrape.register(
+        "taskshed_callback_in_flight",
+        "Attempts claimed for the callback and not yet recorded, over all instances",
+        in_flight,
+    );
+    scrape.register(
+        "taskshed_callback_effective_concurrency",
+        "The concurrency claims use for the callback now (at most its max_concurrency)",
+        effective,
+    );
+    scrape.register(
+        "taskshed_callback_held",
+        "1 while a Retry-After holds the callback",
+        held,
+    );
+    let mut out = String::new();
+    let _ = encode_registry(&mut out, &scrape);
+    out
+}
+
 /// The method as a label: one of [`KNOWN_METHODS`] or `other`, so the label's values are
 /// bounded whatever clients send.
 fn method_label(method: &str) -> &'static str {

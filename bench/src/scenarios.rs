@@ -671,6 +671,7 @@ impl Bench {
             duration: Duration::from_micros(300),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         };
         let mut finished = 0usize;
         while let Some(first) = rx.recv().await {

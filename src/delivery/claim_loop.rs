@@ -22,6 +22,11 @@ use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 /// Back-off after a database error in the loop.
 const ERROR_PAUSE: Duration = Duration::from_millis(500);
 
+/// While a claim is capped (a callback at its concurrency limit), how soon to look again
+/// even if no result of ours frees a place: the places may be another instance's, or
+/// come back with an expired lease.
+const CAPPED_RECHECK: Duration = Duration::from_millis(100);
+
 /// What the NOTIFY listener tells the loop.
 enum Hint {
     /// A task is due at this Unix time in microseconds.
@@ -62,9 +67,15 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
         }
         // Plan the next look at the database.
         let poll_at = tokio::time::Instant::now() + engine.config.poll_interval;
-        let wake_at = next_due
+        let mut wake_at = next_due
             .map(|due| instant_for(&engine, due, engine.config.look_ahead / 2))
             .map_or(poll_at, |at| at.min(poll_at));
+        if let Some(hold_end) = engine.flow.next_hold_end() {
+            wake_at = wake_at.min(tokio::time::Instant::from_std(hold_end));
+        }
+        if engine.flow.capped() {
+            wake_at = wake_at.min(tokio::time::Instant::now() + CAPPED_RECHECK);
+        }
         let sleep = tokio::time::sleep_until(wake_at);
         tokio::pin!(sleep);
         loop {
@@ -125,9 +136,22 @@ async fn claim(
         look_ahead_us,
         lease_margin_us,
     );
-    let claim = within(engine.config.db_deadline, claim).await?;
-    let received = Instant::now();
+    let mut claim = within(engine.config.db_deadline, claim).await?;
+    let received = claim.answered_at;
     engine.clock.observe(claim.db_now);
+    let held = claim
+        .held
+        .iter()
+        .map(|(name, until)| {
+            (
+                name.clone(),
+                instant_for(engine, *until, Duration::ZERO).into_std(),
+            )
+        })
+        .collect::<Vec<_>>();
+    engine
+        .flow
+        .observe_claim(held, std::mem::take(&mut claim.reduced), claim.capped);
     let count = claim.tasks.len();
     if count == 0 {
         return Ok((0, claim.next_due));
@@ -173,7 +197,7 @@ async fn claim(
     let anchor = engine.clock.anchor_for_claim(received, claim.db_now);
     let now = Instant::now();
     for task in claim.tasks {
-        let fire_at = anchor.local_instant(task.due_at);
+        let fire_at = anchor.local_instant(task.fire_at);
         let job = Job {
             task: Arc::new(task),
         };

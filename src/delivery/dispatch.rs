@@ -18,12 +18,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::callback_cache::Target;
+use super::flow_gate::FlowSignal;
 use super::in_flight::Slots;
 use super::job::Job;
 use super::sender::DeliveryRequest;
 use super::settle::{settle, AttemptRecord};
 use super::state::DeliveryState;
 use crate::domain::attempt::{AttemptError, AttemptOutcome, RecordedOutcome};
+use crate::domain::flow::{self, Load};
 use crate::domain::retry::Decision;
 use crate::metrics::DeliveryOutcome;
 
@@ -49,6 +51,30 @@ pub async fn run(
         engine
             .deliveries
             .spawn(deliver(engine.clone(), job, slot).instrument(span));
+    }
+}
+
+/// Tells the flow state what this attempt said about the receiver's load: a hold applies
+/// here at once (this instance starts nothing more for the callback) and, like cuts and
+/// recoveries, reaches every instance through the recorder's next write. Successes at full
+/// concurrency are not sent anywhere: they would change nothing.
+fn report_flow(engine: &DeliveryState, callback: &str, outcome: &AttemptOutcome) {
+    let load = flow::load_of(outcome);
+    let hold = flow::hold_of(outcome);
+    if let Some(hold) = hold {
+        engine.flow.hold(callback, std::time::Instant::now() + hold);
+    }
+    let worth_writing = match load {
+        Load::Overloaded => true,
+        Load::Served => engine.flow.is_reduced(callback),
+        Load::Neutral => false,
+    } || hold.is_some();
+    if worth_writing {
+        let _ = engine.flow_tx.send(FlowSignal {
+            callback: callback.to_owned(),
+            load,
+            hold,
+        });
     }
 }
 
@@ -95,6 +121,15 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
         }
     };
     let (outcome, decision) = match target.as_deref() {
+        Some(Target::Ready(_)) if engine.flow.held(&task.callback) => {
+            // Claimed before the hold began: not sent. Handed back, it waits in the
+            // database, which no claim takes from until the hold ends.
+            tracing::debug!("callback is held; the task goes back");
+            let claim = [(task.task_id.clone(), task.fence)];
+            let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
+            engine.metrics.in_flight_add(-1);
+            return;
+        }
         Some(Target::Ready(callback)) => {
             // The timeout the lease was computed from; the callback's current one only if
             // it did not exist at claim time (then the lease check below decides).
@@ -143,6 +178,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 .metrics
                 .delivery_duration
                 .observe_duration(outcome.duration);
+            report_flow(&engine, &task.callback, &outcome);
             let decision = callback
                 .retry
                 .decide(attempt as u32, &outcome, &mut rand::thread_rng());
@@ -161,6 +197,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 duration: Duration::ZERO,
                 response_prefix: None,
                 retry_after: None,
+                stop: false,
             };
             (outcome, Decision::Failed { exhausted: false })
         }
@@ -185,6 +222,12 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
         decision,
         engine.clock.now(),
     );
+    let finished = if outcome.stop {
+        tracing::info!(attempt, "the receiver asked to stop; the task ends");
+        super::steering::end_task(finished, task)
+    } else {
+        finished
+    };
     engine.metrics.in_flight_add(-1);
     let outcome_metric = match finished.outcome {
         RecordedOutcome::Succeeded => DeliveryOutcome::Succeeded,

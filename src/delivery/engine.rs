@@ -10,6 +10,8 @@
 //!   are held at once is bounded by the in-flight ledger ([`super::in_flight`]), whose
 //!   slots travel with the tasks, so no piece counts by hand;
 //! - the finisher ([`super::finisher`]) writes results back in batches;
+//! - the flow recorder ([`super::flow_recorder`]) writes what results said about each
+//!   receiver's load (cuts, recoveries, `Retry-After` holds) into the shared flow state;
 //! - housekeeping ([`super::housekeeping`]) rescues expired leases and prunes old rows,
 //!   on its own schedule;
 //! - the lease keeper ([`super::lease_keeper`]) extends the leases of long attempts and
@@ -63,6 +65,7 @@ pub fn spawn(
     let sender = Sender::new(super::sender::DEFAULT_USER_AGENT, config.egress.clone())?;
     let (finished_tx, finished_rx) = mpsc::unbounded_channel();
     let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
+    let (flow_tx, flow_rx) = mpsc::unbounded_channel();
     let timer = Timer::start(dispatch_tx.clone());
     let engine = Arc::new(DeliveryState {
         claim_pool: claim_pool(&pool),
@@ -80,12 +83,19 @@ pub fn spawn(
         dispatch_tx,
         deliveries: TaskTracker::new(),
         callbacks: CallbackCache::default(),
+        flow: Default::default(),
+        flow_tx,
     });
     let tasks = TaskTracker::new();
     let finisher_stop = CancellationToken::new();
     let finisher = tasks.spawn(super::finisher::run(
         engine.clone(),
         finished_rx,
+        finisher_stop.clone(),
+    ));
+    tasks.spawn(super::flow_recorder::run(
+        engine.clone(),
+        flow_rx,
         finisher_stop.clone(),
     ));
     tasks.spawn(super::dispatch::run(

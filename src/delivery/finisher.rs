@@ -73,7 +73,9 @@ pub async fn run(
             }
         }
         drain(&mut results, &mut batch);
-        if batch.len() < LINGER_BELOW {
+        // Not while a claim is capped: then these results are what frees places under a
+        // callback's concurrency limit, and lingering would hold them empty.
+        if batch.len() < LINGER_BELOW && !engine.flow.capped() {
             tokio::select! {
                 _ = tokio::time::sleep(LINGER) => {}
                 _ = stop.cancelled() => {}
@@ -140,7 +142,9 @@ async fn write(engine: &DeliveryState, batch: Batch, stop: &CancellationToken) {
         }
     }
     drop(slots);
-    if reschedules_soon {
+    // A claim that left tasks for want of room under a callback's concurrency limit: the
+    // places these results freed may be what they wait for.
+    if reschedules_soon || engine.flow.capped() {
         // Retries, next recurring slots and failure notifications may be due before the
         // loop's planned wake-up.
         engine.poke.notify_one();

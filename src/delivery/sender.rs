@@ -99,6 +99,9 @@ impl std::fmt::Debug for DeliveryRequest<'_> {
     }
 }
 
+/// The response header by which a receiver ends its task (API.md "Receiver steering").
+pub const STOP_HEADER: &str = "taskshed-stop";
+
 /// Sends deliveries over one shared, pooled HTTP client. Cheap to share (`Arc` or
 /// `&`); `reqwest::Client` is itself reference-counted.
 #[derive(Debug, Clone)]
@@ -158,6 +161,7 @@ impl Sender {
             duration: Duration::ZERO,
             response_prefix: None,
             retry_after: None,
+            stop: false,
         };
         if let Err(denied) = check_url_host(req.url, &self.egress) {
             outcome.error = Some(AttemptError::EgressDenied(denied.to_string()));
@@ -191,6 +195,11 @@ impl Sender {
                     .get(RETRY_AFTER)
                     .and_then(|value| value.to_str().ok())
                     .and_then(|value| parse_retry_after(value, Utc::now()));
+                outcome.stop = response
+                    .headers()
+                    .get(STOP_HEADER)
+                    .and_then(|value| value.to_str().ok())
+                    .is_some_and(crate::domain::flow::asks_to_stop);
                 let (prefix, error) = self.read_capped(response, deadline).await;
                 outcome.response_prefix = (!prefix.is_empty()).then(|| utf8_prefix(&prefix));
                 outcome.error = error;

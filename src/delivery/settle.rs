@@ -127,6 +127,7 @@ mod tests {
             callback: "cb".into(),
             run_at: at("2025-01-01T00:00:00Z"),
             due_at: at("2025-01-01T00:00:00Z"),
+            fire_at: at("2025-01-01T00:00:00Z"),
             kwargs: "{}".into(),
             group_id: None,
             attempts: 0,
@@ -146,6 +147,7 @@ mod tests {
             duration: Duration::from_millis(3),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 
@@ -251,6 +253,7 @@ mod bound_tests {
             callback: "cb".into(),
             run_at: at("2027-03-13T07:30:00Z"),
             due_at: at("2027-03-13T07:30:00Z"),
+            fire_at: at("2027-03-13T07:30:00Z"),
             kwargs: "{}".into(),
             group_id: None,
             attempts: 0,
@@ -274,6 +277,7 @@ mod bound_tests {
             duration: Duration::from_millis(1),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         };
         let record = AttemptRecord {
             webhook_id: "msg_c".into(),

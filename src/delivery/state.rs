@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::callback_cache::{CallbackCache, Target};
 use super::db_clock::DbClock;
+use super::flow_gate::{FlowGate, FlowSignal};
 use super::in_flight::{InFlight, Slots};
 use super::job::Job;
 use super::lease_book::LeaseBook;
@@ -68,6 +69,10 @@ pub struct DeliveryState {
     pub dispatch_tx: mpsc::UnboundedSender<Job>,
     pub deliveries: TaskTracker,
     pub callbacks: CallbackCache,
+    /// This instance's view of the flow state between claims (holds, recovering, capped).
+    pub flow: FlowGate,
+    /// What attempts told about their receivers, for the flow recorder.
+    pub flow_tx: mpsc::UnboundedSender<FlowSignal>,
 }
 
 impl DeliveryState {

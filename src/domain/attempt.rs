@@ -67,6 +67,9 @@ pub struct AttemptOutcome {
     pub response_prefix: Option<String>,
     /// A parseable `Retry-After` of any response (the policy decides whether it matters).
     pub retry_after: Option<Duration>,
+    /// The response asked to end the task (`taskshed-stop: true`, API.md "Receiver
+    /// steering"): no more retries, no more occurrences.
+    pub stop: bool,
 }
 
 /// How a recorded attempt ended, as the history shows it: `superseded` when its

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use super::duration::IsoDuration;
+use super::flow::FlowLimits;
 use super::ids::Id;
 use super::retry::RetryPolicy;
 use super::secret::SigningSecret;
@@ -63,6 +64,8 @@ pub struct Callback {
     /// The secret before the last rotation, while its grace period lasts (the store reads
     /// it only then); deliveries are signed with both.
     pub previous_secret: Option<PreviousSecret>,
+    /// How much load the receiver is given (`max_concurrency`).
+    pub flow: FlowLimits,
 }
 
 impl Callback {

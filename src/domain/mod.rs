@@ -9,6 +9,7 @@ pub(crate) mod callback;
 pub(crate) mod duration;
 pub(crate) mod egress;
 pub(crate) mod failure_policy;
+pub(crate) mod flow;
 pub(crate) mod ids;
 pub(crate) mod kwargs;
 pub(crate) mod kwargs_schema;

@@ -253,6 +253,7 @@ mod tests {
             duration: Duration::from_millis(5),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 
@@ -263,6 +264,7 @@ mod tests {
             duration: Duration::from_millis(5),
             response_prefix: None,
             retry_after: None,
+            stop: false,
         }
     }
 

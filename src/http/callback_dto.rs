@@ -12,6 +12,7 @@ use crate::domain::callback::{
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure_policy::{check_disable_after, FailurePolicy};
+use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit, DEFAULT_MAX_CONCURRENCY};
 use crate::domain::ids::Id;
 use crate::domain::limits::{MAX_HEADER_VALUE_BYTES, MAX_STATIC_HEADERS};
 use crate::domain::retry::{RetryPolicy as DomainRetryPolicy, MAX_ATTEMPTS_LIMIT};
@@ -148,6 +149,29 @@ pub struct CallbackSpec {
     #[serde(default)]
     #[schema(format = Duration, example = "PT1H", nullable = false)]
     pub disable_after: Option<String>,
+    /// Most attempts in flight to this callback at once, counted over all instances
+    /// together: 1–10,000 (default 100). See "Flow control" in the README.
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1, maximum = 10000, example = 100)]
+    pub max_concurrency: Option<i64>,
+    /// Most attempts started per period, counted over all instances (none by default);
+    /// `null` removes it.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+}
+
+/// A rate limit: at most `requests` attempt starts per `per`, over all instances. Starts
+/// are spaced evenly, at least `per / requests` apart.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"requests": 50, "per": "PT1S"}))]
+pub struct RateLimitSpec {
+    /// 1–100,000.
+    #[schema(minimum = 1, maximum = 100000)]
+    pub requests: i64,
+    /// The period, more than zero and at most `P1D`.
+    #[schema(format = Duration, example = "PT1S")]
+    pub per: String,
 }
 
 impl CallbackSpec {
@@ -190,6 +214,24 @@ impl CallbackSpec {
             }
         };
         let retry = read_retry(&mut errors, self.retry.unwrap_or_default());
+        let max_concurrency = match self.max_concurrency {
+            None => Some(DEFAULT_MAX_CONCURRENCY),
+            Some(n) => errors.check("max_concurrency", check_max_concurrency(n)),
+        };
+        let rate_limit = match &self.rate_limit {
+            None => None,
+            Some(spec) => errors
+                .check("rate_limit.per", IsoDuration::parse(&spec.per))
+                .and_then(|per| match RateLimit::new(spec.requests, per) {
+                    Ok(limit) => Some(limit),
+                    Err(problems) => {
+                        for (field, why) in problems {
+                            errors.push(&format!("rate_limit.{field}"), why);
+                        }
+                        None
+                    }
+                }),
+        };
         let secret_given = self.secret.is_some();
         let secret = match &self.secret {
             Some(secret) => errors.check(
@@ -205,25 +247,39 @@ impl CallbackSpec {
                 .map(|()| Some(String::from(Box::<str>::from(raw)))),
             _ => Some(None),
         };
-        match (url, timeout, headers, secret, kwargs_schema) {
-            (Some(url), Some(timeout), Some(headers), Some(secret), Some(kwargs_schema))
-                if errors.list.is_empty() =>
-            {
-                Ok(Registration {
-                    callback: DomainCallback {
-                        name,
-                        url,
-                        timeout,
-                        headers,
-                        retry,
-                        secret,
-                        previous_secret: None,
+        match (
+            url,
+            timeout,
+            headers,
+            secret,
+            kwargs_schema,
+            max_concurrency,
+        ) {
+            (
+                Some(url),
+                Some(timeout),
+                Some(headers),
+                Some(secret),
+                Some(kwargs_schema),
+                Some(max_concurrency),
+            ) if errors.list.is_empty() => Ok(Registration {
+                callback: DomainCallback {
+                    name,
+                    url,
+                    timeout,
+                    headers,
+                    retry,
+                    secret,
+                    previous_secret: None,
+                    flow: FlowLimits {
+                        max_concurrency,
+                        rate_limit,
                     },
-                    secret_given,
-                    kwargs_schema,
-                    failure,
-                })
-            }
+                },
+                secret_given,
+                kwargs_schema,
+                failure,
+            }),
             _ => Err(errors.list),
         }
     }
@@ -384,6 +440,15 @@ pub struct Callback {
     #[schema(value_type = Headers, example = json!({"authorization": "[redacted]"}))]
     pub headers: BTreeMap<String, String>,
     pub retry: RetryPolicy,
+    /// Most attempts in flight to this callback at once, over all instances.
+    #[schema(example = 100)]
+    pub max_concurrency: u32,
+    /// Most attempt starts per period over all instances; `null` when unlimited.
+    pub rate_limit: Option<RateLimitSpec>,
+    /// The flow state now (`GET /v1/callbacks/{name}` only; absent in other answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub flow: Option<FlowState>,
     /// The kwargs contract as registered, or null.
     #[schema(value_type = Option<Object>)]
     pub kwargs_schema: Option<Box<RawValue>>,
@@ -431,6 +496,12 @@ impl From<StoredCallback> for Callback {
                 initial_backoff: callback.retry.initial_backoff_iso().to_string(),
                 max_backoff: callback.retry.max_backoff_iso().to_string(),
             },
+            max_concurrency: callback.flow.max_concurrency,
+            rate_limit: callback.flow.rate_limit.map(|limit| RateLimitSpec {
+                requests: i64::from(limit.requests),
+                per: limit.per.to_string(),
+            }),
+            flow: None,
             kwargs_schema,
             on_failure: failure.on_failure.map(Id::into_string),
             disable_after: failure.disable_after.map(|d| d.to_string()),
@@ -439,6 +510,31 @@ impl From<StoredCallback> for Callback {
             disabled_reason: state.disabled_reason,
             created_at: format_instant(&stored.created_at),
             updated_at: format_instant(&stored.updated_at),
+        }
+    }
+}
+
+/// A callback's flow state, shared by all instances.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowState {
+    /// Attempts claimed for this callback and not yet recorded, over all instances (tasks
+    /// claimed a moment ahead of their instant count from their claim).
+    pub in_flight: i64,
+    /// The concurrency claims use now: `max_concurrency`, or less after the receiver
+    /// showed overload (timeouts, refused connections, 429, 503); it recovers step by step.
+    pub effective_concurrency: u32,
+    /// While set and in the future, no attempt starts for this callback (a 429 or 503
+    /// with `Retry-After`, at most 1 hour).
+    #[schema(format = DateTime)]
+    pub held_until: Option<String>,
+}
+
+impl From<crate::store::flow::FlowRow> for FlowState {
+    fn from(row: crate::store::flow::FlowRow) -> Self {
+        Self {
+            in_flight: row.in_flight,
+            effective_concurrency: row.effective_concurrency,
+            held_until: row.held_until.as_ref().map(format_instant),
         }
     }
 }

@@ -110,6 +110,9 @@ pub async fn list_callbacks(
 }
 
 /// Get one callback, without its signing secret; header values are `"[redacted]"`.
+///
+/// Only this answer carries `flow`: the callback's flow state over all instances (in
+/// flight, effective concurrency, held until).
 #[utoipa::path(get, path = "/v1/callbacks/{name}", tag = "callbacks",
     params(("name" = String, Path, description = "The callback's name")),
     responses(
@@ -126,7 +129,10 @@ pub async fn get_callback(
     let row = store::get_callback(&state.pool, &state.at_rest, name.as_str())
         .await?
         .ok_or_else(|| callback_not_found(name.as_str()))?;
-    Ok(Json(row.into()))
+    let flow = crate::store::flow::flow_state(&state.pool, name.as_str()).await?;
+    let mut callback = Callback::from(row);
+    callback.flow = flow.map(Into::into);
+    Ok(Json(callback))
 }
 
 /// Delete a callback; refused (409 `callback_in_use`) while unfinished tasks use it, or

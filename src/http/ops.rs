@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::metrics::BACKLOG_COUNT_CAP;
+use crate::metrics::{render_flows, CallbackFlow, BACKLOG_COUNT_CAP, FLOW_METRICS_CAP};
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +61,22 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             None
         }
     };
-    let body = state.metrics.render(backlog);
+    let mut body = state.metrics.render(backlog);
+    match crate::store::flow::flow_states(&state.pool, FLOW_METRICS_CAP).await {
+        Ok(flows) => {
+            let figures: Vec<CallbackFlow> = flows
+                .into_iter()
+                .map(|(callback, row)| CallbackFlow {
+                    callback,
+                    in_flight: row.in_flight,
+                    effective_concurrency: row.effective_concurrency,
+                    held: row.held_until.is_some(),
+                })
+                .collect();
+            body.push_str(&render_flows(&figures));
+        }
+        Err(error) => tracing::warn!(%error, "could not read the callbacks' flow state"),
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -12,6 +12,7 @@ use super::notify::{callback_cte, evaluate};
 use crate::domain::callback::{Callback, CallbackUrl, PreviousSecret, Registration, StaticHeaders};
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure_policy::{FailurePolicy, FailureState};
+use crate::domain::flow::{check_max_concurrency, FlowLimits, RateLimit};
 use crate::domain::ids::Id;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::sealed::AtRest;
@@ -46,6 +47,9 @@ pub(crate) struct CallbackRow {
     /// Set only while the grace period lasts: the select leaves an expired one out.
     pub previous_secret: Option<String>,
     pub previous_expires_at: Option<DateTime<Utc>>,
+    pub max_concurrency: i32,
+    pub rate_requests: Option<i32>,
+    pub rate_per_us: Option<i64>,
 }
 
 /// The previous-secret columns as every read selects them: `null` once the grace period is
@@ -133,6 +137,17 @@ impl CallbackRow {
                 }),
                 _ => None,
             },
+            flow: FlowLimits {
+                max_concurrency: check_max_concurrency(i64::from(self.max_concurrency))
+                    .map_err(|m| format!("max_concurrency {m}"))?,
+                rate_limit: match (self.rate_requests, self.rate_per_us) {
+                    (Some(requests), Some(per_us)) => Some(
+                        RateLimit::new(i64::from(requests), IsoDuration::from_micros(per_us))
+                            .map_err(|_| "rate_limit is out of bounds".to_owned())?,
+                    ),
+                    _ => None,
+                },
+            },
         })
     }
 }
@@ -187,7 +202,7 @@ impl StoredRow {
 const CALLBACK_COLUMNS: &str = "name, url, timeout_us, headers, max_attempts, \
      initial_backoff_us, max_backoff_us, secret, kwargs_schema::text as kwargs_schema, \
      on_failure, disable_after_us, failing_since, disabled_at, disabled_reason, \
-     created_at, updated_at";
+     max_concurrency, rate_requests, rate_per_us, created_at, updated_at";
 
 /// Whether a write was refused because `on_failure` names a callback that does not exist
 /// (registration), or because another callback still names this one (delete). The
@@ -221,8 +236,9 @@ pub async fn upsert_callback(
         "with upserted as ( \
            insert into callbacks as c (name, url, timeout_us, headers, max_attempts, \
              initial_backoff_us, max_backoff_us, secret, kwargs_schema, on_failure, \
-             disable_after_us) \
-           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12) \
+             disable_after_us, max_concurrency, rate_requests, rate_per_us) \
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10::text::json, $11, $12, \
+             $13, $14, $15) \
            on conflict (name) do update set url = excluded.url, \
              timeout_us = excluded.timeout_us, \
              headers = excluded.headers, max_attempts = excluded.max_attempts, \
@@ -230,6 +246,8 @@ pub async fn upsert_callback(
              max_backoff_us = excluded.max_backoff_us, secret = coalesce($8, c.secret), \
              kwargs_schema = excluded.kwargs_schema, \
              on_failure = excluded.on_failure, disable_after_us = excluded.disable_after_us, \
+             max_concurrency = excluded.max_concurrency, \
+             rate_requests = excluded.rate_requests, rate_per_us = excluded.rate_per_us, \
              previous_secret = case when $8 is null then c.previous_secret end, \
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
@@ -256,6 +274,9 @@ pub async fn upsert_callback(
             .disable_after
             .map(IsoDuration::as_micros),
     )
+    .bind(callback.flow.max_concurrency as i32)
+    .bind(callback.flow.rate_limit.map(|r| r.requests as i32))
+    .bind(callback.flow.rate_limit.map(|r| r.per.as_micros()))
     .fetch_one(pool)
     .await?;
     Ok((upserted.row.into_stored(at_rest)?, upserted.inserted))
@@ -530,6 +551,9 @@ mod tests {
             secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
             previous_secret: None,
             previous_expires_at: None,
+            max_concurrency: 100,
+            rate_requests: None,
+            rate_per_us: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct ClaimedTask {
     pub callback: String,
     pub run_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// When its attempt may start: `due_at`, or later when the callback's rate limit
+    /// gave it a later slot.
+    pub fire_at: DateTime<Utc>,
     pub kwargs: String,
     pub group_id: Option<String>,
     pub attempts: i32,
@@ -52,7 +55,16 @@ pub struct ClaimedTask {
 pub struct Claim {
     pub tasks: Vec<ClaimedTask>,
     pub db_now: DateTime<Utc>,
+    /// When the answer carrying `db_now` arrived (before the transaction's commit).
+    pub answered_at: std::time::Instant,
     pub next_due: Option<DateTime<Utc>>,
+    /// Whether some callback's tasks may be left unclaimed for want of room under its
+    /// concurrency limit: a finished attempt should prompt another claim.
+    pub capped: bool,
+    /// Callbacks held by a `Retry-After`, with the end of the hold.
+    pub held: Vec<(String, DateTime<Utc>)>,
+    /// Callbacks whose effective concurrency is below their maximum.
+    pub reduced: Vec<String>,
 }
 
 /// A claim row: the task's columns are nullable because an outer join always yields one
@@ -61,10 +73,12 @@ pub struct Claim {
 struct ClaimRow {
     db_now: DateTime<Utc>,
     next_due: Option<DateTime<Utc>>,
+    filled: bool,
     task_id: Option<String>,
     callback: Option<String>,
     run_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
+    fire_at: Option<DateTime<Utc>>,
     interval_us: Option<i64>,
     kwargs: Option<String>,
     group_id: Option<String>,
@@ -108,6 +122,7 @@ impl ClaimRow {
             callback: self.callback?,
             run_at: self.run_at?,
             due_at: self.due_at?,
+            fire_at: self.fire_at?,
             kwargs: self.kwargs?,
             group_id: self.group_id,
             attempts: self.attempts?,
@@ -122,10 +137,23 @@ impl ClaimRow {
 }
 
 /// Claims up to `limit` unpaused scheduled tasks due within `look_ahead_us`, earliest
-/// first, skipping rows other instances hold. Each gets `status = 'running'`, a new fence
-/// and a lease of look-ahead + its callback's timeout + `lease_margin_us`; the timeout
-/// and the lease come back with each task, so the attempt is bounded by the very timeout
-/// its lease was computed from.
+/// first, each callback's tasks only up to its room under its concurrency limit over all
+/// instances (see [`super::flow`] for why the bound holds). Each gets `status =
+/// 'running'`, a new fence and a lease of look-ahead + its callback's timeout +
+/// `lease_margin_us`; the timeout and the lease come back with each task, so the attempt
+/// is bounded by the very timeout its lease was computed from.
+///
+/// A callback with a `rate_limit` gets a slot schedule: its k-th task in due order starts
+/// at `max(due, previous start + spacing)` (`domain::flow::RateLimit::spacing_us`), only
+/// tasks whose start falls within the look-ahead are claimed, and `callback_flow.next_start`
+/// keeps where the schedule goes on (under the same row lock, so instances share one
+/// schedule). A schedule that was idle starts half a look-ahead ahead: its first start is
+/// then fired by the timer at its slot, like every later one, rather than whenever the
+/// claim's answer arrives, which could put it closer than a spacing to the next.
+///
+/// One transaction of two statements: [`super::flow::lock_claimable`] locks the `callbacks`
+/// rows of the callbacks with due tasks and room; the claim then counts each one's tasks in
+/// flight in a fresh snapshot and takes at most the rest of its limit.
 ///
 /// The update finds the claimed rows by primary key (`= any(array(…))`), not by a join:
 /// with `limit $2` unknown, PostgreSQL's generic plan guesses 10% of the table and
@@ -148,45 +176,97 @@ pub async fn claim_due(
     look_ahead_us: i64,
     lease_margin_us: i64,
 ) -> Result<Claim, sqlx::Error> {
-    let rows: Vec<ClaimRow> = sqlx::query_as(
-        "with due as ( \
-           select task_id from tasks \
-           where status = 'scheduled' and not paused \
-             and due_at <= now() + $3::int8 * interval '1 microsecond' \
-             and (callback || '') <> all(array(select name from callbacks where disabled_at is not null)) \
-           order by due_at limit $2 \
-           for update skip locked \
-         ), claimed as ( \
-           update tasks t set status = 'running', claimed_by = $1, fence = taskshed_new_fence(), \
-             lease_until = now() + ($3 + $4::int8 + coalesce( \
-               (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
-               * interval '1 microsecond' \
-           where t.task_id = any(array(select task_id from due)) \
-           returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
-             t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, t.occurrence, \
-             t.fence, t.runs, t.timezone, t.cron, t.dst_gap, t.dst_overlap, t.end_at, \
-             t.max_runs, t.jitter_us, t.lease_until, \
-             (select c.timeout_us from callbacks c where c.name = t.callback) as timeout_us \
-         ), horizon as ( \
-           select (select min(due_at) from tasks \
-              where status = 'scheduled' and not paused \
-                and due_at > now() + $3::int8 * interval '1 microsecond' \
-                and (callback || '') <> all(array(select name from callbacks where disabled_at is not null))) as next_due \
-         ) \
-         select claimed.*, clock_timestamp() as db_now, horizon.next_due \
-         from horizon left join claimed on true \
-         order by claimed.due_at",
-    )
-    .bind(instance)
-    .bind(limit)
-    .bind(look_ahead_us)
-    .bind(lease_margin_us)
-    .fetch_all(pool)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "with room as ( \
+               select c.name, {limit} - {in_flight} as room, \
+                 ceil(c.rate_per_us * {guard}::numeric / (c.rate_requests * 100))::int8 \
+                   as spacing_us, \
+                 greatest(f.next_start, now() + $3::int8 / 2 * interval '1 microsecond') \
+                   as first_slot \
+               from callbacks c left join callback_flow f on f.name = c.name \
+               where c.name = any($5) and (f.held_until is null or f.held_until <= now()) \
+                 and c.disabled_at is null \
+             ), picked as ( \
+               select d.task_id, d.callback, d.due_at, room.spacing_us, room.first_slot, \
+                 row_number() over (partition by d.callback order by d.due_at) - 1 as k \
+               from room cross join lateral ( \
+                 select t.task_id, t.callback, t.due_at from tasks t \
+                 where t.status = 'scheduled' and not t.paused and t.callback = room.name \
+                   and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
+                 order by t.due_at limit greatest(room.room, 0) \
+               ) d \
+             ), timed as ( \
+               select p.task_id, p.callback, case when p.spacing_us is null then p.due_at \
+                 else greatest( \
+                   p.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
+                   max(p.due_at - p.k * p.spacing_us * interval '1 microsecond') \
+                     over (partition by p.callback order by p.k) \
+                     + p.k * p.spacing_us * interval '1 microsecond') end as fire_at \
+               from picked p \
+             ), due as ( \
+               select task_id, callback, fire_at from timed \
+               where fire_at <= now() + $3::int8 * interval '1 microsecond' \
+               order by fire_at limit $2 \
+             ), paced as ( \
+               insert into callback_flow as f (name, next_start) \
+               select d.callback, max(d.fire_at) + r.spacing_us * interval '1 microsecond' \
+               from due d join room r on r.name = d.callback \
+               where r.spacing_us is not null group by d.callback, r.spacing_us \
+               on conflict (name) do update set next_start = excluded.next_start \
+             ), claimed as ( \
+               update tasks t set status = 'running', claimed_by = $1, \
+                 fence = taskshed_new_fence(), \
+                 lease_until = now() + ($3 + $4::int8 + coalesce( \
+                   (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
+                   * interval '1 microsecond' \
+               where t.task_id = any(array(select task_id from due)) \
+                 and t.status = 'scheduled' and not t.paused \
+               returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
+                 t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
+                 t.occurrence, t.fence, t.runs, t.timezone, t.cron, t.dst_gap, \
+                 t.dst_overlap, t.end_at, t.max_runs, t.jitter_us, t.lease_until, \
+                 (select c.timeout_us from callbacks c where c.name = t.callback) as timeout_us \
+             ), horizon as ( \
+               select (select min(due_at) from tasks \
+                  where status = 'scheduled' and not paused \
+                    and due_at > now() + $3::int8 * interval '1 microsecond' \
+                    and (callback || '') <> all(array( \
+                      select name from callbacks where disabled_at is not null))) as next_due, \
+                 exists (select 1 from room \
+                   where room.room <= (select count(*) from due where due.callback = room.name)) \
+                   or exists (select 1 from timed \
+                     where fire_at > now() + $3::int8 * interval '1 microsecond') \
+                   as filled \
+             ) \
+             select claimed.*, due.fire_at, clock_timestamp() as db_now, horizon.next_due, \
+               horizon.filled \
+             from horizon left join (claimed join due using (task_id)) on true \
+             order by due.fire_at",
+            limit = super::flow::LIMIT_SQL,
+            guard = 100 + crate::domain::flow::RATE_GUARD_PERCENT,
+            in_flight = super::flow::in_flight_sql("c.name"),
+        )
+    });
+    let mut tx = pool.begin().await?;
+    let claimable = super::flow::lock_claimable(&mut tx, limit, look_ahead_us).await?;
+    let rows: Vec<ClaimRow> = sqlx::query_as(SQL.as_str())
+        .bind(instance)
+        .bind(limit)
+        .bind(look_ahead_us)
+        .bind(lease_margin_us)
+        .bind(&claimable.names)
+        .fetch_all(&mut *tx)
+        .await?;
+    // The clock reading arrived now; the commit's round trip that follows must not count
+    // as transfer time, or every timer of this claim would fire that much late.
+    let answered_at = std::time::Instant::now();
+    tx.commit().await?;
     // The latest reading: taken as the last claimed row was produced, so timers started
     // when the answer arrives lose only the transfer, not the statement's run time.
     let db_now = rows.iter().map(|r| r.db_now).max().unwrap_or_else(Utc::now);
     let next_due = rows.first().and_then(|r| r.next_due);
+    let filled = rows.first().is_some_and(|r| r.filled);
     let mut memo = CronMemo::default();
     let tasks = rows
         .into_iter()
@@ -195,7 +275,11 @@ pub async fn claim_due(
     Ok(Claim {
         tasks,
         db_now,
+        answered_at,
         next_due,
+        capped: claimable.capped || filled,
+        held: claimable.held,
+        reduced: claimable.reduced,
     })
 }
 
@@ -209,7 +293,8 @@ pub async fn callback_targets(
 ) -> Result<Vec<(String, Result<Callback, String>)>, sqlx::Error> {
     let rows: Vec<CallbackRow> = sqlx::query_as(&format!(
         "select name, url, timeout_us, headers, max_attempts, initial_backoff_us, \
-           max_backoff_us, secret, {PREVIOUS_SECRET_COLUMNS} \
+           max_backoff_us, secret, max_concurrency, rate_requests, rate_per_us, \
+           {PREVIOUS_SECRET_COLUMNS} \
          from callbacks where name = any($1)",
     ))
     .bind(names)

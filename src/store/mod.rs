@@ -9,6 +9,7 @@ pub(crate) mod callback_outcomes;
 pub(crate) mod callbacks;
 pub(crate) mod deliveries;
 pub(crate) mod delivery_counts;
+pub(crate) mod flow;
 pub(crate) mod misfires;
 pub(crate) mod notify;
 pub(crate) mod task_counts;

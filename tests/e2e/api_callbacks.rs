@@ -70,8 +70,11 @@ async fn register_then_replace_keeps_the_generated_secret() {
     assert_eq!(given.body["secret"], SECRET);
     // Defaults are back, since the body no longer gives them.
     assert_eq!(given.body["timeout"], "PT10S");
-    let fetched = app.get("/v1/callbacks/mail").await;
+    let mut fetched = app.get("/v1/callbacks/mail").await;
     assert_eq!(fetched.status, 200);
+    // Only the single GET carries the live flow state.
+    assert_eq!(fetched.body["flow"]["in_flight"], 0);
+    fetched.body.as_object_mut().unwrap().remove("flow");
     let mut shown = given.body.clone();
     shown.as_object_mut().unwrap().remove("secret");
     assert_eq!(
@@ -97,8 +100,14 @@ async fn register_then_replace_keeps_the_generated_secret() {
 async fn get_one_or_404() {
     let app = TestApp::spawn().await;
     let registered = app.register_callback("known", HOOK).await;
-    let reply = app.get("/v1/callbacks/known").await;
+    let mut reply = app.get("/v1/callbacks/known").await;
     assert_eq!(reply.status, 200, "{reply:#?}");
+    assert_eq!(
+        reply.body["flow"],
+        json!({"in_flight": 0, "effective_concurrency": 100, "held_until": null}),
+        "a fresh callback: nothing in flight, full concurrency, not held"
+    );
+    reply.body.as_object_mut().unwrap().remove("flow");
     let mut shown = registered.clone();
     shown.as_object_mut().unwrap().remove("secret");
     assert_eq!(reply.body, shown);
@@ -256,6 +265,35 @@ async fn invalid_callbacks_are_refused_and_not_written() {
             "retry.max_backoff",
         ),
         (json!({"url": HOOK, "retry": {"typo": 1}}), "retry.typo"),
+        // Flow control (issue 13).
+        (
+            json!({"url": HOOK, "max_concurrency": 0}),
+            "max_concurrency",
+        ),
+        (
+            json!({"url": HOOK, "max_concurrency": 10001}),
+            "max_concurrency",
+        ),
+        (
+            json!({"url": HOOK, "max_concurrency": "many"}),
+            "max_concurrency",
+        ),
+        (
+            json!({"url": HOOK, "rate_limit": {"requests": 0, "per": "PT1S"}}),
+            "rate_limit.requests",
+        ),
+        (
+            json!({"url": HOOK, "rate_limit": {"requests": 5, "per": "PT0S"}}),
+            "rate_limit.per",
+        ),
+        (
+            json!({"url": HOOK, "rate_limit": {"requests": 5, "per": "soon"}}),
+            "rate_limit.per",
+        ),
+        (
+            json!({"url": HOOK, "rate_limit": {"requests": 5, "per": "PT1S", "burst": 2}}),
+            "rate_limit.burst",
+        ),
         (json!({"url": HOOK, "typo": 1}), "typo"),
     ];
     for (body, field) in cases {

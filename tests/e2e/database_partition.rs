@@ -165,8 +165,14 @@ async fn the_api_keeps_answering_while_delivery_connections_are_all_busy() {
     let pool = taskshed::harness::connect(&database_url, 2)
         .await
         .expect("pool");
+    // Room for all 300 claims at once: the default max_concurrency (100) counts claimed
+    // tasks, and this test needs every one of them claimed ahead.
     a.api
-        .callback("hook", &receiver.url("/hook"), json!({}))
+        .callback(
+            "hook",
+            &receiver.url("/hook"),
+            json!({"max_concurrency": 1000}),
+        )
         .await;
     a.api
         .create_task(

@@ -59,6 +59,7 @@ async fn finish_as(pool: &sqlx::PgPool, instance: &str, task: &ClaimedTask) -> b
         duration: Duration::from_millis(1),
         response_prefix: None,
         retry_after: None,
+        stop: false,
     };
     let now = Utc::now();
     let finished = settle(
@@ -151,6 +152,7 @@ async fn a_refused_result_does_not_keep_the_rest_of_its_batch_from_being_recorde
                 duration: Duration::from_millis(1),
                 response_prefix: Some(if poisoned { "ok\0binary" } else { "ok" }.into()),
                 retry_after: None,
+                stop: false,
             };
             settle(
                 task,

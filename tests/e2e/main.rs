@@ -28,6 +28,7 @@ mod egress;
 mod failure_notifications;
 mod faults_under_load;
 mod fences;
+mod flow_control;
 mod fuzz_parsers;
 mod kwargs_contract;
 mod lease_safety;

@@ -28,6 +28,7 @@ from .execution_time_update import ExecutionTimeUpdate
 from .execution_times_request import ExecutionTimesRequest
 from .execution_times_response import ExecutionTimesResponse
 from .field_error import FieldError
+from .flow_state import FlowState
 from .gap_policy import GapPolicy
 from .headers import Headers
 from .health import Health
@@ -41,6 +42,7 @@ from .patch_task_request import PatchTaskRequest
 from .preview_occurrence import PreviewOccurrence
 from .preview_request import PreviewRequest
 from .problem import Problem
+from .rate_limit_spec import RateLimitSpec
 from .registered_callback import RegisteredCallback
 from .retry_policy import RetryPolicy
 from .retry_spec import RetrySpec
@@ -87,6 +89,7 @@ __all__ = (
     "ExecutionTimesResponse",
     "ExecutionTimeUpdate",
     "FieldError",
+    "FlowState",
     "GapPolicy",
     "Headers",
     "Health",
@@ -100,6 +103,7 @@ __all__ = (
     "PreviewOccurrence",
     "PreviewRequest",
     "Problem",
+    "RateLimitSpec",
     "RegisteredCallback",
     "RetryPolicy",
     "RetrySpec",

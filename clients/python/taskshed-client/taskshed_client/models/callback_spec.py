@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0
     from ..models.headers import Headers
+    from ..models.rate_limit_spec import RateLimitSpec
     from ..models.retry_spec import RetrySpec
 
 
@@ -48,6 +49,9 @@ class CallbackSpec:
             attempt starts, its tasks wait (nothing is lost), and `on_failure` is told.
             `POST /v1/callbacks/{name}/enable` resumes it. More than zero, at most `P365D`;
             absent: never disabled. Example: PT1H.
+        max_concurrency (int | Unset): Most attempts in flight to this callback at once, counted over all instances
+            together: 1–10,000 (default 100). See "Flow control" in the README. Example: 100.
+        rate_limit (None | RateLimitSpec | Unset):
     """
 
     url: str
@@ -58,9 +62,12 @@ class CallbackSpec:
     kwargs_schema: CallbackSpecKwargsSchemaType0 | None | Unset = UNSET
     on_failure: str | Unset = UNSET
     disable_after: str | Unset = UNSET
+    max_concurrency: int | Unset = UNSET
+    rate_limit: None | RateLimitSpec | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         url = self.url
 
@@ -88,6 +95,16 @@ class CallbackSpec:
 
         disable_after = self.disable_after
 
+        max_concurrency = self.max_concurrency
+
+        rate_limit: dict[str, Any] | None | Unset
+        if isinstance(self.rate_limit, Unset):
+            rate_limit = UNSET
+        elif isinstance(self.rate_limit, RateLimitSpec):
+            rate_limit = self.rate_limit.to_dict()
+        else:
+            rate_limit = self.rate_limit
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -109,6 +126,10 @@ class CallbackSpec:
             field_dict["on_failure"] = on_failure
         if disable_after is not UNSET:
             field_dict["disable_after"] = disable_after
+        if max_concurrency is not UNSET:
+            field_dict["max_concurrency"] = max_concurrency
+        if rate_limit is not UNSET:
+            field_dict["rate_limit"] = rate_limit
 
         return field_dict
 
@@ -116,6 +137,7 @@ class CallbackSpec:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.callback_spec_kwargs_schema_type_0 import CallbackSpecKwargsSchemaType0  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.retry_spec import RetrySpec  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -160,6 +182,25 @@ class CallbackSpec:
 
         disable_after = d.pop("disable_after", UNSET)
 
+        max_concurrency = d.pop("max_concurrency", UNSET)
+
+        def _parse_rate_limit(data: object) -> None | RateLimitSpec | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                rate_limit_type_1 = RateLimitSpec.from_dict(data)
+
+                return rate_limit_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | RateLimitSpec | Unset, data)
+
+        rate_limit = _parse_rate_limit(d.pop("rate_limit", UNSET))
+
         callback_spec = cls(
             url=url,
             timeout=timeout,
@@ -169,6 +210,8 @@ class CallbackSpec:
             kwargs_schema=kwargs_schema,
             on_failure=on_failure,
             disable_after=disable_after,
+            max_concurrency=max_concurrency,
+            rate_limit=rate_limit,
         )
 
         return callback_spec

@@ -11,7 +11,9 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0
+    from ..models.flow_state import FlowState
     from ..models.headers import Headers
+    from ..models.rate_limit_spec import RateLimitSpec
     from ..models.retry_policy import RetryPolicy
 
 
@@ -33,8 +35,11 @@ class RegisteredCallback:
                 `taskshed-*`, hop-by-hop) cannot be overridden. Values are write-only: answers show
                 `"[redacted]"`. Example: {'authorization': 'Bearer s3cr3t'}.
             retry (RetryPolicy): The retry policy as stored.
+            max_concurrency (int): Most attempts in flight to this callback at once, over all instances. Example: 100.
             created_at (datetime.datetime):
             updated_at (datetime.datetime):
+            rate_limit (None | RateLimitSpec | Unset):
+            flow (FlowState | Unset): A callback's flow state, shared by all instances.
             kwargs_schema (CallbackKwargsSchemaType0 | None | Unset): The kwargs contract as registered, or null.
             on_failure (None | str | Unset): The callback told about failures (see the request field); `null` when none.
             disable_after (None | str | Unset): How long every attempt must fail before the callback is disabled; `null`:
@@ -55,8 +60,11 @@ class RegisteredCallback:
     timeout: str
     headers: Headers
     retry: RetryPolicy
+    max_concurrency: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    rate_limit: None | RateLimitSpec | Unset = UNSET
+    flow: FlowState | Unset = UNSET
     kwargs_schema: CallbackKwargsSchemaType0 | None | Unset = UNSET
     on_failure: None | str | Unset = UNSET
     disable_after: None | str | Unset = UNSET
@@ -68,6 +76,7 @@ class RegisteredCallback:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         name = self.name
 
@@ -79,9 +88,23 @@ class RegisteredCallback:
 
         retry = self.retry.to_dict()
 
+        max_concurrency = self.max_concurrency
+
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
+
+        rate_limit: dict[str, Any] | None | Unset
+        if isinstance(self.rate_limit, Unset):
+            rate_limit = UNSET
+        elif isinstance(self.rate_limit, RateLimitSpec):
+            rate_limit = self.rate_limit.to_dict()
+        else:
+            rate_limit = self.rate_limit
+
+        flow: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.flow, Unset):
+            flow = self.flow.to_dict()
 
         kwargs_schema: dict[str, Any] | None | Unset
         if isinstance(self.kwargs_schema, Unset):
@@ -136,10 +159,15 @@ class RegisteredCallback:
                 "timeout": timeout,
                 "headers": headers,
                 "retry": retry,
+                "max_concurrency": max_concurrency,
                 "created_at": created_at,
                 "updated_at": updated_at,
             }
         )
+        if rate_limit is not UNSET:
+            field_dict["rate_limit"] = rate_limit
+        if flow is not UNSET:
+            field_dict["flow"] = flow
         if kwargs_schema is not UNSET:
             field_dict["kwargs_schema"] = kwargs_schema
         if on_failure is not UNSET:
@@ -160,7 +188,9 @@ class RegisteredCallback:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.callback_kwargs_schema_type_0 import CallbackKwargsSchemaType0  # noqa: PLC0415
+        from ..models.flow_state import FlowState  # noqa: PLC0415
         from ..models.headers import Headers  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -174,9 +204,35 @@ class RegisteredCallback:
 
         retry = RetryPolicy.from_dict(d.pop("retry"))
 
+        max_concurrency = d.pop("max_concurrency")
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_rate_limit(data: object) -> None | RateLimitSpec | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                rate_limit_type_1 = RateLimitSpec.from_dict(data)
+
+                return rate_limit_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | RateLimitSpec | Unset, data)
+
+        rate_limit = _parse_rate_limit(d.pop("rate_limit", UNSET))
+
+        _flow = d.pop("flow", UNSET)
+        flow: FlowState | Unset
+        if isinstance(_flow, Unset):
+            flow = UNSET
+        else:
+            flow = FlowState.from_dict(_flow)
 
         def _parse_kwargs_schema(data: object) -> CallbackKwargsSchemaType0 | None | Unset:
             if data is None:
@@ -264,8 +320,11 @@ class RegisteredCallback:
             timeout=timeout,
             headers=headers,
             retry=retry,
+            max_concurrency=max_concurrency,
             created_at=created_at,
             updated_at=updated_at,
+            rate_limit=rate_limit,
+            flow=flow,
             kwargs_schema=kwargs_schema,
             on_failure=on_failure,
             disable_after=disable_after,

@@ -83,7 +83,10 @@ def sync_detailed(
 ) -> Response[Callback | Problem]:
     """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
-     Needs an API key with the `read` scope (or one implying it).
+     Only this answer carries `flow`: the callback's flow state over all instances (in
+    flight, effective concurrency, held until).
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -114,7 +117,10 @@ def sync(
 ) -> Callback | Problem | None:
     """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
-     Needs an API key with the `read` scope (or one implying it).
+     Only this answer carries `flow`: the callback's flow state over all instances (in
+    flight, effective concurrency, held until).
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -140,7 +146,10 @@ async def asyncio_detailed(
 ) -> Response[Callback | Problem]:
     """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
-     Needs an API key with the `read` scope (or one implying it).
+     Only this answer carries `flow`: the callback's flow state over all instances (in
+    flight, effective concurrency, held until).
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
@@ -169,7 +178,10 @@ async def asyncio(
 ) -> Callback | Problem | None:
     """Get one callback, without its signing secret; header values are `"[redacted]"`.
 
-     Needs an API key with the `read` scope (or one implying it).
+     Only this answer carries `flow`: the callback's flow state over all instances (in
+    flight, effective concurrency, held until).
+
+    Needs an API key with the `read` scope (or one implying it).
 
     Args:
         name (str):
