@@ -84,9 +84,18 @@ function errorBox(error, context) {
     h('p', {}, advice(error)));
 }
 
-function table(headers, rows, caption) {
+/**
+ * A table in a scroll box. With `stack`, each row becomes a card at phone width (CSS),
+ * every cell labelled with its column's header.
+ */
+function table(headers, rows, caption, stack = false) {
+  if (stack) {
+    for (const row of rows) {
+      [...row.children].forEach((cell, i) => { if (headers[i]) cell.dataset.label = headers[i]; });
+    }
+  }
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
-    h('table', {},
+    h('table', { class: stack ? 'stack' : null },
       h('caption', { class: 'visually-hidden' }, caption),
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));
@@ -655,7 +664,7 @@ async function callbacksView(view) {
         } }, 'Enable') : null));
   });
   view.append(table(['Name', 'URL', 'Delivery', 'Limits', 'Success (1 h)', 'State', ''],
-    rows, 'Registered callbacks'));
+    rows, 'Registered callbacks', true));
   view.append(h('p', { class: 'muted' },
     'Success: the share of delivery attempts of the last hour that got a 2xx (a delivery that needed two tries counts one success, one retry). ',
     'Concurrency: what claims use now, lowered after timeouts, refusals, 429 or 503 and recovering step by step. ',
