@@ -108,13 +108,19 @@ impl Bench {
             // No API routes; the callback was registered by an earlier instance.
             return Ok(service);
         }
+        let mut registration = json!({"url": self.receiver.url, "timeout": "PT10S",
+            "secret": SECRET, "retry": {"max_attempts": 5}});
+        // Default limits unless told otherwise: `BENCH_MAX_CONCURRENCY` sets the callback's
+        // `max_concurrency`, to separate what flow control costs from everything else.
+        if let Ok(limit) = std::env::var("BENCH_MAX_CONCURRENCY") {
+            registration["max_concurrency"] = json!(limit
+                .parse::<u32>()
+                .context("BENCH_MAX_CONCURRENCY must be a number")?);
+        }
         let response = self
             .client
             .put(format!("{}/v1/callbacks/bench", service.base))
-            .json(
-                &json!({"url": self.receiver.url, "timeout": "PT10S", "secret": SECRET,
-                          "retry": {"max_attempts": 5}}),
-            )
+            .json(&registration)
             .send()
             .await?;
         if !response.status().is_success() {
@@ -643,6 +649,16 @@ impl Bench {
              from generate_series(0, $1 - 1) g",
         )
         .bind(n as i64)
+        .execute(&self.db.admin)
+        .await?;
+        // The ceiling measures the statements, not flow control: its callback gets the
+        // largest `max_concurrency`, so the claimer (which stops at the first empty
+        // claim) is never held back by the places its own unfinished claims occupy.
+        sqlx::query(
+            "insert into callbacks (name, url, timeout_us, max_attempts, initial_backoff_us, \
+               max_backoff_us, secret, max_concurrency) \
+             values ('bench', 'http://127.0.0.1:9/', 10000000, 1, 0, 0, 'unused', 10000)",
+        )
         .execute(&self.db.admin)
         .await?;
         sqlx::query("vacuum analyze tasks")
