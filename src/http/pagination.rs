@@ -66,6 +66,22 @@ impl PageRequest {
             Err(ApiError::validation(errors))
         }
     }
+
+    /// The cursor's key as a row id, for lists keyed by a numeric id (attempts,
+    /// misfires): a well-formed cursor that does not hold a number is just as forged.
+    pub fn after_id(&self) -> Result<Option<i64>, ApiError> {
+        self.after
+            .as_deref()
+            .map(|key| {
+                key.parse::<i64>().map_err(|_| {
+                    ApiError::validation(vec![FieldError::new(
+                        "cursor",
+                        "is not a cursor returned by this endpoint",
+                    )])
+                })
+            })
+            .transpose()
+    }
 }
 
 /// The cursor for the page after one whose last key is `last`, if more follow.

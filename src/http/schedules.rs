@@ -177,16 +177,7 @@ pub async fn list_misfires(
 ) -> ApiResult<Json<MisfirePage>> {
     let id = task_id(&raw_id)?;
     let page = PageRequest::from_query(query.as_deref())?;
-    let before = match page.after.as_deref().map(str::parse::<i64>) {
-        None => None,
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "cursor",
-                "is not a cursor returned by this endpoint",
-            )]))
-        }
-    };
+    let before = page.after_id()?;
     task(&state, &id).await?;
     let (rows, more) = store_misfires(&state.pool, id.as_str(), before, page.limit).await?;
     let last = rows.last().map(|r| r.misfire_id.to_string());

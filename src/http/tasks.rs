@@ -628,16 +628,7 @@ pub async fn list_attempts(
 ) -> ApiResult<Json<AttemptPage>> {
     let id = path_id(&task_id, "task_id")?;
     let page = PageRequest::from_query(query.as_deref())?;
-    let before = match page.after.as_deref().map(str::parse::<i64>) {
-        None => None,
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "cursor",
-                "is not a cursor returned by this endpoint",
-            )]))
-        }
-    };
+    let before = page.after_id()?;
     if store::get_task(&state.pool, id.as_str()).await?.is_none() {
         return Err(task_not_found(id.as_str()));
     }
