@@ -672,7 +672,7 @@ impl Bench {
         let claimer = tokio::spawn(async move {
             loop {
                 let claim =
-                    claim_due(&claim_pool, "bench-ceiling", 500, 200_000, 15_000_000).await?;
+                    claim_due(&claim_pool, "bench-ceiling", 500, 200_000, 15_000_000, &[]).await?;
                 if claim.tasks.is_empty() {
                     return anyhow::Ok(());
                 }

@@ -22,9 +22,9 @@ use crate::store::notify::{CALLBACK_CHANNEL, REVALIDATE_CHANNEL, WAKE_CHANNEL};
 /// Back-off after a database error in the loop.
 const ERROR_PAUSE: Duration = Duration::from_millis(500);
 
-/// While a claim is capped (a callback at its concurrency limit), how soon to look again
-/// even if no result of ours frees a place: the places may be another instance's, or
-/// come back with an expired lease.
+/// While a claim is capped (a callback's bound per claim, or its rate limit's slots),
+/// how soon to look again even if no result of ours frees room: a rate limit's next slot
+/// comes with time, not with results.
 const CAPPED_RECHECK: Duration = Duration::from_millis(100);
 
 /// What the NOTIFY listener tells the loop.
@@ -129,29 +129,22 @@ async fn claim(
     let Some(mut slots) = engine.in_flight.reserve(limit as usize) else {
         return Ok((0, None));
     };
+    let usage = engine.places.usage();
     let claim = deliveries::claim_due(
         &engine.claim_pool,
         &engine.config.instance,
         limit,
         look_ahead_us,
         lease_margin_us,
+        &usage,
     );
-    let mut claim = within(engine.config.db_deadline, claim).await?;
+    let claim = within(engine.config.db_deadline, claim).await?;
     let received = claim.answered_at;
     engine.clock.observe(claim.db_now);
-    let held = claim
-        .held
-        .iter()
-        .map(|(name, until)| {
-            (
-                name.clone(),
-                instant_for(engine, *until, Duration::ZERO).into_std(),
-            )
-        })
-        .collect::<Vec<_>>();
-    engine
-        .flow
-        .observe_claim(held, std::mem::take(&mut claim.reduced), claim.capped);
+    let hold_end = claim
+        .hold_end
+        .map(|until| instant_for(engine, until, Duration::ZERO).into_std());
+    engine.flow.observe_claim(hold_end, claim.capped);
     let count = claim.tasks.len();
     if count == 0 {
         return Ok((0, claim.next_due));
@@ -174,9 +167,10 @@ async fn claim(
         return Err(error);
     }
     let mut timed = Vec::new();
-    // Each task holds one slot from here until it is recorded, handed back or revoked,
-    // and its lease stays in the lease book as long as the slot lives; the batch's unused
-    // slots go back when `slots` is dropped. The lease's length is what the claim
+    // Each task holds one slot from here until it is recorded, handed back or revoked;
+    // its lease stays in the lease book, and it counts against its callback's claims here
+    // (`place_book`), as long as the slot lives. The batch's unused slots go back when
+    // `slots` is dropped. The lease's length is what the claim
     // statement granted: look-ahead + margin + the callback's timeout at claim.
     engine
         .unsent
@@ -189,7 +183,12 @@ async fn claim(
                 task.lease_until,
                 chrono::Duration::microseconds(length_us),
             );
-            Some((task.task_id.clone(), task.fence, slot.with_lease(lease)))
+            let mark = engine.places.claimed(&task.callback);
+            Some((
+                task.task_id.clone(),
+                task.fence,
+                slot.with_lease(lease).with_mark(mark),
+            ))
         }));
     drop(slots);
     // Due times are on the database clock, so instance clocks don't matter; the anchor

@@ -10,6 +10,10 @@
 //! found lost (re-claimed elsewhere) is dropped unsent. Handing back rather than waiting
 //! for the expiry costs a statement, but only on this rare path, and spares the task a
 //! full lease of delay.
+//!
+//! Before it sends, an attempt waits for one of this instance's places of its callback
+//! ([`super::place_book`]) and holds it until the response is in: the concurrency bound
+//! over all instances. The lease checks come after that wait, which can be long.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +25,7 @@ use super::callback_cache::Target;
 use super::flow_gate::FlowSignal;
 use super::in_flight::Slots;
 use super::job::Job;
+use super::place_book::Waited;
 use super::sender::DeliveryRequest;
 use super::settle::{settle, AttemptRecord};
 use super::state::DeliveryState;
@@ -121,15 +126,6 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
         }
     };
     let (outcome, decision) = match target.as_deref() {
-        Some(Target::Ready(_)) if engine.flow.held(&task.callback) => {
-            // Claimed before the hold began: not sent. Handed back, it waits in the
-            // database, which no claim takes from until the hold ends.
-            tracing::debug!("callback is held; the task goes back");
-            let claim = [(task.task_id.clone(), task.fence)];
-            let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
-            engine.metrics.in_flight_add(-1);
-            return;
-        }
         Some(Target::Ready(callback)) => {
             // The timeout the lease was computed from; the callback's current one only if
             // it did not exist at claim time (then the lease check below decides).
@@ -137,6 +133,28 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 .timeout_us
                 .and_then(|us| u64::try_from(us).ok())
                 .map_or(callback.timeout.as_std(), Duration::from_micros);
+            // One of this instance's places of the callback, held until the response is
+            // in: what keeps `max_concurrency` over all instances (`place_book`).
+            let covered = timeout + SEND_GUARD;
+            let place = match engine.places.wait_for_place(&task.callback, covered).await {
+                Waited::Place(place) => place,
+                Waited::GiveBack => {
+                    tracing::debug!("callback is crowded here; the task goes back unsent");
+                    let claim = [(task.task_id.clone(), task.fence)];
+                    let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
+                    engine.metrics.in_flight_add(-1);
+                    return;
+                }
+            };
+            if engine.flow.held(&task.callback) {
+                // Held since the claim: not sent. Handed back, it waits in the database,
+                // which no claim takes from until the hold ends.
+                tracing::debug!("callback is held; the task goes back");
+                let claim = [(task.task_id.clone(), task.fence)];
+                let _ = crate::store::deliveries::release_claims(&engine.pool, &claim).await;
+                engine.metrics.in_flight_add(-1);
+                return;
+            }
             let lease = engine.leases.get(&task.task_id, task.fence);
             if lease.is_some_and(|l| l.lost) {
                 tracing::warn!("claim lost before sending (its lease was taken over); not sent");
@@ -174,6 +192,7 @@ async fn deliver(engine: Arc<DeliveryState>, job: Job, slot: Slots) {
                 now_unix: started_at.timestamp(),
             };
             let outcome = engine.sender.send(&request).await;
+            drop(place);
             engine
                 .metrics
                 .delivery_duration

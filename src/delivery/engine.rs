@@ -15,7 +15,10 @@
 //! - housekeeping ([`super::housekeeping`]) rescues expired leases and prunes old rows,
 //!   on its own schedule;
 //! - the lease keeper ([`super::lease_keeper`]) extends the leases of long attempts and
-//!   of results still waiting to be recorded.
+//!   of results still waiting to be recorded;
+//! - the place keeper ([`super::place_keeper`]) renews the places each callback's
+//!   requests are spent from ([`super::place_book`]), this instance's share of the
+//!   callback's `max_concurrency` over all instances.
 //!
 //! `pool` is the engine's own pool (`--db-delivery-pool-size` connections), apart from
 //! the API's, so a saturated engine cannot starve the API and a burst of API calls cannot
@@ -73,6 +76,7 @@ pub fn spawn(
         in_flight: InFlight::new(config.max_in_flight),
         unsent: UnsentClaims::default(),
         leases: Default::default(),
+        places: Default::default(),
         poke: Notify::new(),
         clock: DbClock::new(config.look_ahead),
         config,
@@ -117,10 +121,25 @@ pub fn spawn(
         engine.clone(),
         keeper_stop.clone(),
     ));
+    // Stopped once no request is open, right before the places are given back.
+    let places_stop = CancellationToken::new();
+    let place_keeper = tasks.spawn(super::place_keeper::run(
+        engine.clone(),
+        places_stop.clone(),
+    ));
     let lifecycle = engine.clone();
     tasks.spawn(async move {
         super::claim_loop::run(lifecycle.clone(), shutdown).await;
-        shut_down(lifecycle, finisher_stop, finisher).await;
+        shut_down(lifecycle.clone(), finisher_stop, finisher).await;
+        places_stop.cancel();
+        let _ = place_keeper.await;
+        let instance = &lifecycle.config.instance;
+        // No request is open any more (or the grace is over): the places go back at once
+        // rather than when their leases run out.
+        if let Err(error) = crate::store::places::release_instance(&lifecycle.pool, instance).await
+        {
+            tracing::warn!(%error, "could not give places back; their leases will expire");
+        }
         keeper_stop.cancel();
     });
     Ok(DeliveryHandle { tasks })

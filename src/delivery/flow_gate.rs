@@ -2,13 +2,13 @@
 //! are held (`Retry-After`) and until when, which are still recovering from a cut, and
 //! whether the last claim left tasks unclaimed for want of room.
 //!
-//! The database is the authority (`store::flow`): claims never take tasks of a held or
-//! full callback. This copy exists for what happens between claims without a database
-//! round trip: a claimed task whose callback became held is not sent (the dispatcher asks
-//! [`FlowGate::held`]); the finisher prompts another claim when places free up only if a
-//! claim was capped; the recorder writes successes only for callbacks that are recovering
-//! (learnt from claims and from its own cuts, forgotten when its write finds them back at
-//! their maximum).
+//! The database is the authority (`store::flow`): claims never take tasks of a held
+//! callback, and a held callback's places are taken back. This copy exists for what
+//! happens without a database round trip: a claimed task whose callback became held is
+//! not sent (the dispatcher asks [`FlowGate::held`]); the finisher prompts another claim
+//! only if a claim was capped; the recorder writes successes only for callbacks that are
+//! recovering (learnt from the place keeper's renewals and from its own cuts, forgotten
+//! when its write finds them back at their maximum).
 //! A leaf of `delivery/`.
 
 use std::collections::{HashMap, HashSet};
@@ -22,6 +22,8 @@ pub struct FlowGate {
     holds: Mutex<HashMap<String, Instant>>,
     reduced: Mutex<HashSet<String>>,
     capped: AtomicBool,
+    /// The earliest hold end the last claim saw (any callback's, ours or not).
+    claim_hold_end: Mutex<Option<Instant>>,
 }
 
 impl FlowGate {
@@ -45,25 +47,27 @@ impl FlowGate {
         *entry = (*entry).max(until);
     }
 
-    /// Records what a claim learnt: the held callbacks (each with its local end), the ones
-    /// recovering, and whether it was capped.
-    pub fn observe_claim(
-        &self,
-        held: impl IntoIterator<Item = (String, Instant)>,
-        reduced: Vec<String>,
-        capped: bool,
-    ) {
-        for (callback, until) in held {
-            self.hold(&callback, until);
-        }
-        // Only added here: a claim's snapshot may predate a cut this instance just made,
-        // so it cannot say a callback recovered; the recorder's own write does
-        // ([`Self::recovered`]).
-        self.reduced
+    /// Records what a claim learnt: the earliest end of a hold on any callback, and
+    /// whether it was capped.
+    pub fn observe_claim(&self, hold_end: Option<Instant>, capped: bool) {
+        *self
+            .claim_hold_end
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(reduced);
+            .unwrap_or_else(|e| e.into_inner()) = hold_end;
         self.capped.store(capped, Ordering::Relaxed);
+    }
+
+    /// Records what a renewal of places learnt about `callback`: held until when, and
+    /// whether it is recovering. Recovering is only ever added here: the renewal may have
+    /// read before a cut this instance just made, so it cannot say the callback
+    /// recovered; the recorder's own write does ([`Self::recovered`]).
+    pub fn observe_grant(&self, callback: &str, held_until: Option<Instant>, reduced: bool) {
+        if let Some(until) = held_until {
+            self.hold(callback, until);
+        }
+        if reduced {
+            self.reduce(callback);
+        }
     }
 
     /// Marks `callback` as recovering (this instance just cut it).
@@ -96,9 +100,18 @@ impl FlowGate {
 
     /// The earliest end of a hold, for planning the claim loop's next look.
     pub fn next_hold_end(&self) -> Option<Instant> {
-        let holds = self.holds.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        holds.values().copied().filter(|until| *until > now).min()
+        let claimed = *self
+            .claim_hold_end
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let holds = self.holds.lock().unwrap_or_else(|e| e.into_inner());
+        holds
+            .values()
+            .copied()
+            .chain(claimed)
+            .filter(|until| *until > now)
+            .min()
     }
 }
 
@@ -134,8 +147,10 @@ mod tests {
     fn recovering_ends_only_when_the_recorder_says_so() {
         let gate = FlowGate::default();
         gate.reduce("a");
-        // A claim that does not list "a" may have read before the cut was written.
-        gate.observe_claim([], vec!["b".into()], true);
+        // A renewal that does not say "a" may have read before the cut was written.
+        gate.observe_grant("a", None, false);
+        gate.observe_grant("b", None, true);
+        gate.observe_claim(None, true);
         assert!(gate.is_reduced("a"));
         assert!(gate.is_reduced("b"));
         assert!(gate.capped());

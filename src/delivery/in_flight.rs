@@ -12,6 +12,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::lease_book::LeaseHold;
+use super::place_book::ClaimMark;
 
 /// The ledger; one per engine.
 pub struct InFlight {
@@ -25,6 +26,7 @@ pub struct InFlight {
 pub struct Slots {
     permit: OwnedSemaphorePermit,
     leases: Vec<LeaseHold>,
+    marks: Vec<ClaimMark>,
 }
 
 impl InFlight {
@@ -47,6 +49,7 @@ impl InFlight {
         Some(Slots {
             permit,
             leases: Vec::new(),
+            marks: Vec::new(),
         })
     }
 
@@ -64,6 +67,7 @@ impl Slots {
         Some(Slots {
             permit,
             leases: Vec::new(),
+            marks: Vec::new(),
         })
     }
 
@@ -73,10 +77,18 @@ impl Slots {
         self
     }
 
+    /// This slot, now also counted against its callback's claims here
+    /// ([`super::place_book`]) until it is dropped.
+    pub fn with_mark(mut self, mark: ClaimMark) -> Slots {
+        self.marks.push(mark);
+        self
+    }
+
     /// Joins `other` into these, so a batch gives its slots back at once.
     pub fn merge(&mut self, other: Slots) {
         self.permit.merge(other.permit);
         self.leases.extend(other.leases);
+        self.marks.extend(other.marks);
     }
 }
 

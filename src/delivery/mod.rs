@@ -2,8 +2,9 @@
 //! recording results and retrying. [`engine`] explains how the pieces fit.
 //!
 //! Dependencies point one way: [`engine`] wires the tasks ([`claim_loop`], [`dispatch`],
-//! [`finisher`], [`flow_recorder`], [`housekeeping`], [`lease_keeper`]); they share the
-//! leaves ([`state`], [`job`], [`flow_gate`], [`in_flight`], [`lease_book`],
+//! [`finisher`], [`flow_recorder`], [`housekeeping`], [`lease_keeper`], [`place_keeper`]);
+//! they share the leaves ([`state`], [`job`], [`flow_gate`], [`in_flight`], [`lease_book`],
+//! [`place_book`],
 //! [`unsent_claims`], [`callback_cache`], [`timer`], [`db_clock`], [`clock_anchor`],
 //! [`db_deadline`], [`sender`], [`settle`], [`recurrence_step`], [`steering`], [`signing`])
 //! and never import the engine or each other.
@@ -23,6 +24,8 @@ pub(crate) mod in_flight;
 pub(crate) mod job;
 pub(crate) mod lease_book;
 pub(crate) mod lease_keeper;
+pub(crate) mod place_book;
+pub(crate) mod place_keeper;
 pub(crate) mod recurrence_step;
 pub(crate) mod sender;
 pub(crate) mod settle;

@@ -17,6 +17,7 @@ use super::flow_gate::{FlowGate, FlowSignal};
 use super::in_flight::{InFlight, Slots};
 use super::job::Job;
 use super::lease_book::LeaseBook;
+use super::place_book::PlaceBook;
 use super::sender::Sender;
 use super::timer::Timer;
 use super::unsent_claims::UnsentClaims;
@@ -60,6 +61,8 @@ pub struct DeliveryState {
     pub unsent: UnsentClaims,
     /// The lease of every held claim, kept alive by the lease keeper.
     pub leases: LeaseBook,
+    /// The places this instance holds per callback, renewed by the place keeper.
+    pub places: PlaceBook,
     /// Signalled when the claim loop should look at the database again now.
     pub poke: Notify,
     pub clock: DbClock,

@@ -517,11 +517,12 @@ impl From<StoredCallback> for Callback {
 /// A callback's flow state, shared by all instances.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlowState {
-    /// Attempts claimed for this callback and not yet recorded, over all instances (tasks
-    /// claimed a moment ahead of their instant count from their claim).
+    /// Requests open to this callback's receiver over all instances, as each instance
+    /// last reported them (it reports every 100 ms while it delivers).
     pub in_flight: i64,
-    /// The concurrency claims use now: `max_concurrency`, or less after the receiver
-    /// showed overload (timeouts, refused connections, 429, 503); it recovers step by step.
+    /// The concurrency shared among instances now: `max_concurrency`, or less after the
+    /// receiver showed overload (timeouts, refused connections, 429, 503); it recovers
+    /// step by step.
     pub effective_concurrency: u32,
     /// While set and in the future, no attempt starts for this callback (a 429 or 503
     /// with `Retry-After`, at most 1 hour).

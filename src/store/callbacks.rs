@@ -213,7 +213,8 @@ pub fn violates_on_failure_reference(error: &sqlx::Error) -> bool {
         if db.constraint() == Some("callbacks_on_failure_fkey"))
 }
 
-/// Registers or replaces a callback; true when it was created.
+/// Registers or replaces a callback; true when it was created. Its `callback_flow` row
+/// is created with it (claims lock that row for a rate limit's schedule, migration 0013).
 /// A secret the caller did not give is used only for a new callback; an existing callback
 /// re-registered without one keeps its secret (and a rotated-out one in grace), so
 /// receivers keep verifying. A given secret replaces both at once: that is a reset, not a
@@ -252,6 +253,9 @@ pub async fn upsert_callback(
              previous_expires_at = case when $8 is null then c.previous_expires_at end, \
              updated_at = now() \
            returning {CALLBACK_COLUMNS}, {PREVIOUS_SECRET_COLUMNS}, (xmax = 0) as inserted \
+         ), flow_row as ( \
+           insert into callback_flow (name) select name from upserted \
+           on conflict (name) do nothing \
          ), {} \
          select upserted.*, {} as notified from upserted",
         callback_cte("$1", "true"),

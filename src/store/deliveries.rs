@@ -58,13 +58,13 @@ pub struct Claim {
     /// When the answer carrying `db_now` arrived (before the transaction's commit).
     pub answered_at: std::time::Instant,
     pub next_due: Option<DateTime<Utc>>,
-    /// Whether some callback's tasks may be left unclaimed for want of room under its
-    /// concurrency limit: a finished attempt should prompt another claim.
+    /// Whether some callback's tasks may be left unclaimed for want of room (its bound
+    /// per claim, or its rate limit's slots): a finished attempt should prompt another
+    /// claim.
     pub capped: bool,
-    /// Callbacks held by a `Retry-After`, with the end of the hold.
-    pub held: Vec<(String, DateTime<Utc>)>,
-    /// Callbacks whose effective concurrency is below their maximum.
-    pub reduced: Vec<String>,
+    /// The earliest end of a `Retry-After` hold now in force on any callback: its tasks
+    /// become claimable then.
+    pub hold_end: Option<DateTime<Utc>>,
 }
 
 /// A claim row: the task's columns are nullable because an outer join always yields one
@@ -73,6 +73,7 @@ pub struct Claim {
 struct ClaimRow {
     db_now: DateTime<Utc>,
     next_due: Option<DateTime<Utc>>,
+    hold_end: Option<DateTime<Utc>>,
     filled: bool,
     task_id: Option<String>,
     callback: Option<String>,
@@ -136,33 +137,52 @@ impl ClaimRow {
     }
 }
 
+/// What this instance already holds of one callback, for the claim's bound on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackUsage {
+    pub callback: String,
+    /// Its tasks claimed here and not yet finished.
+    pub claimed: i64,
+    /// Its attempts that ended here in about the last second.
+    pub drained: i64,
+}
+
 /// Claims up to `limit` unpaused scheduled tasks due within `look_ahead_us`, earliest
-/// first, each callback's tasks only up to its room under its concurrency limit over all
-/// instances (see [`super::flow`] for why the bound holds). Each gets `status =
-/// 'running'`, a new fence and a lease of look-ahead + its callback's timeout +
-/// `lease_margin_us`; the timeout and the lease come back with each task, so the attempt
-/// is bounded by the very timeout its lease was computed from.
+/// first (`for update skip locked`, so instances claiming at once take different tasks).
+/// Each gets `status = 'running'`, a new fence and a lease of look-ahead + its callback's
+/// timeout + `lease_margin_us`; the timeout and the lease come back with each task, so
+/// the attempt is bounded by the very timeout its lease was computed from.
+///
+/// **Per callback**, a claim takes at most `max(2 × limit, drained) − claimed` tasks, from
+/// `usage` (what this instance holds; a callback not in it counts as 0 and 0), where
+/// `limit` is the callback's effective concurrency. The concurrency bound itself is kept
+/// at send time by places (`super::places`); this bound is what keeps a slow or held
+/// callback from filling the instance with tasks that wait for places while another
+/// callback's tasks wait unclaimed (fairness): two rounds of its places, or what it
+/// drained in the last second, whichever is more — a fast receiver is never slowed by
+/// it. A callback with no room left, held by a `Retry-After` or disabled by
+/// `disable_after` is left out *before* the earliest tasks are picked, so its backlog
+/// never takes a claim batch from the others; `capped` then says that a finished attempt
+/// should prompt another claim.
 ///
 /// A callback with a `rate_limit` gets a slot schedule: its k-th task in due order starts
 /// at `max(due, previous start + spacing)` (`domain::flow::RateLimit::spacing_us`), only
 /// tasks whose start falls within the look-ahead are claimed, and `callback_flow.next_start`
-/// keeps where the schedule goes on (under the same row lock, so instances share one
-/// schedule). A schedule that was idle starts half a look-ahead ahead: its first start is
-/// then fired by the timer at its slot, like every later one, rather than whenever the
-/// claim's answer arrives, which could put it closer than a spacing to the next.
-///
-/// One transaction of two statements: [`super::flow::lock_claimable`] locks the `callbacks`
-/// rows of the callbacks with due tasks and room; the claim then counts each one's tasks in
-/// flight in a fresh snapshot and takes at most the rest of its limit.
+/// keeps where the schedule goes on. The statement reads `next_start` with `for update`:
+/// a claim that waits for another's lock then reads the row as that claim left it
+/// (READ COMMITTED re-reads a locked row), so instances share one schedule and no two
+/// starts are closer than a spacing. Every callback has its `callback_flow` row (written at
+/// registration, migration 0013), so there is always a row to lock. A schedule that was
+/// idle starts half a look-ahead ahead: its first start is then fired by the timer at its
+/// slot, like every later one, rather than whenever the claim's answer arrives, which
+/// could put it closer than a spacing to the next.
 ///
 /// The update finds the claimed rows by primary key (`= any(array(…))`), not by a join:
 /// with `limit $2` unknown, PostgreSQL's generic plan guesses 10% of the table and
 /// hash-joins a sequential scan of all tasks — 75 ms per claim at 100,000 rows
 /// (measured with taskshed-bench, see BENCHMARKS.md).
 ///
-/// Tasks of callbacks that `disable_after` disabled (migration 0008) are left alone: they
-/// stay `scheduled`, no attempt starts and none is counted, until the callback is enabled.
-/// The disabled names are read once per claim (`array(…)` is an init plan), not per row.
+/// The names left out are read once per claim (`array(…)` is an init plan), not per row.
 /// The filter compares `callback || ''`, an expression without statistics, on purpose:
 /// against the column itself the planner judges `<>` by the column's few distinct values
 /// (one callback: "no row passes"), and claimed by sorting a sequential scan of every due
@@ -175,53 +195,66 @@ pub async fn claim_due(
     limit: i64,
     look_ahead_us: i64,
     lease_margin_us: i64,
+    usage: &[CallbackUsage],
 ) -> Result<Claim, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "with room as ( \
-               select c.name, {limit} - {in_flight} as room, \
+            "with usage as ( \
+               select u.name, greatest(2 * {limit}, u.drained) - u.claimed as room \
+               from unnest($5::text[], $6::int8[], $7::int8[]) as u(name, claimed, drained) \
+               join callbacks c on c.name = u.name \
+               left join callback_flow f on f.name = u.name \
+             ), due as ( \
+               select t.task_id, t.callback, t.due_at from tasks t \
+               where t.status = 'scheduled' and not t.paused \
+                 and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
+                 and (t.callback || '') <> all(array( \
+                   select name from callbacks where disabled_at is not null \
+                   union all select name from callback_flow where held_until > now() \
+                   union all select name from usage where room <= 0)) \
+               order by t.due_at limit $2 \
+               for update skip locked \
+             ), ranked as ( \
+               select d.task_id, d.callback, d.due_at, \
+                 row_number() over (partition by d.callback order by d.due_at) - 1 as k, \
+                 coalesce(u.room, 2 * {limit}, 1) as room, \
                  ceil(c.rate_per_us * {guard}::numeric / (c.rate_requests * 100))::int8 \
-                   as spacing_us, \
-                 greatest(f.next_start, now() + $3::int8 / 2 * interval '1 microsecond') \
-                   as first_slot \
-               from callbacks c left join callback_flow f on f.name = c.name \
-               where c.name = any($5) and (f.held_until is null or f.held_until <= now()) \
-                 and c.disabled_at is null \
-             ), picked as ( \
-               select d.task_id, d.callback, d.due_at, room.spacing_us, room.first_slot, \
-                 row_number() over (partition by d.callback order by d.due_at) - 1 as k \
-               from room cross join lateral ( \
-                 select t.task_id, t.callback, t.due_at from tasks t \
-                 where t.status = 'scheduled' and not t.paused and t.callback = room.name \
-                   and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
-                 order by t.due_at limit greatest(room.room, 0) \
-               ) d \
+                   as spacing_us \
+               from due d left join usage u on u.name = d.callback \
+               left join callbacks c on c.name = d.callback \
+               left join callback_flow f on f.name = d.callback \
+             ), kept as ( \
+               select * from ranked where k < room \
+             ), slots as ( \
+               select f.name, greatest(f.next_start, \
+                 now() + $3::int8 / 2 * interval '1 microsecond') as first_slot \
+               from callback_flow f \
+               where f.name in (select callback from kept where spacing_us is not null) \
+               for update \
              ), timed as ( \
-               select p.task_id, p.callback, case when p.spacing_us is null then p.due_at \
-                 else greatest( \
-                   p.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
+               select p.task_id, p.callback, p.spacing_us, case when p.spacing_us is null \
+                 then p.due_at else greatest( \
+                   s.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
                    max(p.due_at - p.k * p.spacing_us * interval '1 microsecond') \
                      over (partition by p.callback order by p.k) \
                      + p.k * p.spacing_us * interval '1 microsecond') end as fire_at \
-               from picked p \
-             ), due as ( \
-               select task_id, callback, fire_at from timed \
+               from kept p left join slots s on s.name = p.callback \
+             ), chosen as ( \
+               select task_id, callback, fire_at, spacing_us from timed \
                where fire_at <= now() + $3::int8 * interval '1 microsecond' \
-               order by fire_at limit $2 \
              ), paced as ( \
-               insert into callback_flow as f (name, next_start) \
-               select d.callback, max(d.fire_at) + r.spacing_us * interval '1 microsecond' \
-               from due d join room r on r.name = d.callback \
-               where r.spacing_us is not null group by d.callback, r.spacing_us \
-               on conflict (name) do update set next_start = excluded.next_start \
+               update callback_flow f \
+               set next_start = x.last_start + x.spacing_us * interval '1 microsecond' \
+               from (select callback, spacing_us, max(fire_at) as last_start from chosen \
+                 where spacing_us is not null group by callback, spacing_us) x \
+               where f.name = x.callback \
              ), claimed as ( \
                update tasks t set status = 'running', claimed_by = $1, \
                  fence = taskshed_new_fence(), \
                  lease_until = now() + ($3 + $4::int8 + coalesce( \
                    (select c.timeout_us from callbacks c where c.name = t.callback), 0)) \
                    * interval '1 microsecond' \
-               where t.task_id = any(array(select task_id from due)) \
-                 and t.status = 'scheduled' and not t.paused \
+               where t.task_id = any(array(select task_id from chosen)) \
                returning t.task_id, t.callback, t.run_at, t.due_at, t.interval_us, \
                  t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
                  t.occurrence, t.fence, t.runs, t.timezone, t.cron, t.dst_gap, \
@@ -233,40 +266,43 @@ pub async fn claim_due(
                     and due_at > now() + $3::int8 * interval '1 microsecond' \
                     and (callback || '') <> all(array( \
                       select name from callbacks where disabled_at is not null))) as next_due, \
-                 exists (select 1 from room \
-                   where room.room <= (select count(*) from due where due.callback = room.name)) \
+                 (select min(held_until) from callback_flow where held_until > now()) \
+                   as hold_end, \
+                 exists (select 1 from usage where room <= 0) \
+                   or exists (select 1 from ranked where k >= room) \
                    or exists (select 1 from timed \
                      where fire_at > now() + $3::int8 * interval '1 microsecond') \
                    as filled \
              ) \
-             select claimed.*, due.fire_at, clock_timestamp() as db_now, horizon.next_due, \
-               horizon.filled \
-             from horizon left join (claimed join due using (task_id)) on true \
-             order by due.fire_at",
+             select claimed.*, chosen.fire_at, clock_timestamp() as db_now, horizon.next_due, \
+               horizon.hold_end, horizon.filled \
+             from horizon left join (claimed join chosen using (task_id)) on true \
+             order by chosen.fire_at",
             limit = super::flow::LIMIT_SQL,
             guard = 100 + crate::domain::flow::RATE_GUARD_PERCENT,
-            in_flight = super::flow::in_flight_sql("c.name"),
         )
     });
-    let mut tx = pool.begin().await?;
-    let claimable = super::flow::lock_claimable(&mut tx, limit, look_ahead_us).await?;
+    let names: Vec<&str> = usage.iter().map(|u| u.callback.as_str()).collect();
+    let claimed: Vec<i64> = usage.iter().map(|u| u.claimed).collect();
+    let drained: Vec<i64> = usage.iter().map(|u| u.drained).collect();
     let rows: Vec<ClaimRow> = sqlx::query_as(SQL.as_str())
         .bind(instance)
         .bind(limit)
         .bind(look_ahead_us)
         .bind(lease_margin_us)
-        .bind(&claimable.names)
-        .fetch_all(&mut *tx)
+        .bind(names)
+        .bind(claimed)
+        .bind(drained)
+        .fetch_all(pool)
         .await?;
-    // The clock reading arrived now; the commit's round trip that follows must not count
-    // as transfer time, or every timer of this claim would fire that much late.
+    // The clock reading arrived now, with the statement's (autocommitted) answer.
     let answered_at = std::time::Instant::now();
-    tx.commit().await?;
     // The latest reading: taken as the last claimed row was produced, so timers started
     // when the answer arrives lose only the transfer, not the statement's run time.
     let db_now = rows.iter().map(|r| r.db_now).max().unwrap_or_else(Utc::now);
     let next_due = rows.first().and_then(|r| r.next_due);
-    let filled = rows.first().is_some_and(|r| r.filled);
+    let hold_end = rows.first().and_then(|r| r.hold_end);
+    let capped = rows.first().is_some_and(|r| r.filled);
     let mut memo = CronMemo::default();
     let tasks = rows
         .into_iter()
@@ -277,9 +313,8 @@ pub async fn claim_due(
         db_now,
         answered_at,
         next_due,
-        capped: claimable.capped || filled,
-        held: claimable.held,
-        reduced: claimable.reduced,
+        capped,
+        hold_end,
     })
 }
 

@@ -2,155 +2,21 @@
 //! flight over all instances, the adaptive concurrency and the `Retry-After` hold, kept
 //! in `callback_flow` (migration 0009).
 //!
-//! # How `max_concurrency` holds over all instances
+//! How `max_concurrency` holds over all instances is `super::places`: each instance
+//! holds places under a lease, and a request holds one of them while it is open. Claims
+//! ([`super::deliveries::claim_due`]) are bounded per callback by what this instance can
+//! send soon, not by the places, so a large claim never waits on a round trip per place.
 //!
-//! *In flight* is counted from the tasks table itself: a task of the callback that is
-//! `running` under a live lease (`lease_until > now()`). A task is `running` from its
-//! claim until its result is recorded, handed back or its lease runs out, which covers
-//! every moment its attempt can be open at the receiver (the attempt ends within the
-//! callback's timeout, inside the lease). So "running rows ≤ limit" implies "open requests
-//! ≤ limit", whatever the number of instances, with no counter that anyone adjusts by hand:
-//! finishing, handing back and rescuing a task free its place by changing its status, in
-//! statements that exist anyway. A crashed instance's places come back when its leases
-//! expire, because only live leases count.
-//!
-//! Claims keep the bound by taking, per callback, at most `limit − in flight` tasks, where
-//! `limit` is the effective concurrency (≤ `max_concurrency`) and 0 while held. Two
-//! instances counting at once could each see the same free places, so a claim first locks
-//! the `callbacks` rows (`for no key update`: registrations wait a moment, readers never)
-//! of the callbacks it is about to take tasks of
-//! ([`lock_claimable`], in name order, so two claimers never deadlock), and counts in its
-//! next statement: under READ COMMITTED each statement takes a new snapshot, so the count
-//! is taken after the lock was granted and sees every claim committed before it. The lock
-//! is held only for the claim's own transaction (a few milliseconds); the HTTP calls happen
-//! after the commit, as always.
-//!
-//! # Look-ahead claims
-//!
-//! A task claimed ahead of its instant takes its place at the claim, not at its instant.
-//! That is what makes the bound safe — an instance never has to ask again before it fires
-//! a claimed task, so firing stays off the database (S3 lateness) — and it means a claimed
-//! task is never starved: once claimed it holds its place until it is recorded. The cost
-//! is that a callback at its limit lends up to a look-ahead (200 ms) of places to tasks not
-//! yet due; the count never exceeds the limit. Claims take each callback's earliest due
-//! tasks first, so overdue tasks are not overtaken by look-ahead ones.
-//!
-//! # Fairness
-//!
-//! Each callback's tasks are taken up to its own room, so a slow or held callback with a
-//! large backlog never fills a claim batch: a claim skips callbacks without room before it
-//! picks tasks, and the others are claimed as if it were not there.
+//! This module keeps what the instances learn together: the effective concurrency that
+//! timeouts and overloads cut and successes raise, and the `Retry-After` hold.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
-
-/// The callbacks a claim may take tasks of, locked for its transaction, and what it learnt
-/// about the others.
-pub struct Claimable {
-    /// Locked `callbacks` rows, in name order.
-    pub names: Vec<String>,
-    /// Whether some callback was at its limit, so tasks of it may be due and unclaimed:
-    /// finishing an attempt should prompt another claim. (A held callback is not capped:
-    /// its hold's end is the time to look again.)
-    pub capped: bool,
-    /// Callbacks held now, with the end of their hold.
-    pub held: Vec<(String, DateTime<Utc>)>,
-    /// Callbacks whose effective concurrency is below their maximum (still recovering).
-    pub reduced: Vec<String>,
-}
-
-/// A callback's in-flight count as the rules define it: its tasks `running` under a live
-/// lease. `$c` names the callback column of the outer query.
-pub(crate) fn in_flight_sql(callback: &str) -> String {
-    format!(
-        "(select count(*) from tasks r \
-          where r.status = 'running' and r.lease_until > now() and r.callback = {callback})"
-    )
-}
+use sqlx::PgPool;
 
 /// The concurrency a claim may use for a callback, from `callbacks c` and
 /// `callback_flow f`: `domain::flow::usable` in SQL.
 pub(crate) const LIMIT_SQL: &str = "greatest(1, floor(least(c.max_concurrency::float8, \
      coalesce(f.effective_concurrency, c.max_concurrency))))::int8";
-
-/// Step one of a claim (inside its transaction): finds the callbacks with due tasks and
-/// room, among the `limit` earliest due tasks of callbacks that have room, and locks their
-/// `callbacks` rows. Room here is from this statement's snapshot and only chooses what to lock;
-/// the claim counts again after the lock.
-pub async fn lock_claimable(
-    tx: &mut PgConnection,
-    limit: i64,
-    look_ahead_us: i64,
-) -> Result<Claimable, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        name: String,
-        wanted: bool,
-        at_limit: bool,
-        held_until: Option<DateTime<Utc>>,
-        reduced: bool,
-    }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "with running as ( \
-           select callback, count(*) as n from tasks \
-           where status = 'running' and lease_until > now() group by callback \
-         ), state as ( \
-           select c.name, \
-             coalesce(r.n, 0) >= {LIMIT_SQL} as at_limit, \
-             coalesce(f.held_until > now(), false) as is_held, \
-             case when f.held_until > now() then f.held_until end as held_until, \
-             coalesce(f.effective_concurrency < c.max_concurrency, false) as reduced \
-           from callbacks c left join callback_flow f on f.name = c.name \
-           left join running r on r.callback = c.name \
-           where r.n is not null or f.held_until > now() \
-             or f.effective_concurrency < c.max_concurrency \
-         ), wanted as ( \
-           select distinct callback as name from ( \
-             select callback from tasks \
-             where status = 'scheduled' and not paused \
-               and due_at <= now() + $2::int8 * interval '1 microsecond' \
-               and callback <> all(array(select name from state where at_limit or is_held)) \
-               and (callback || '') <> all(array( \
-                 select name from callbacks where disabled_at is not null)) \
-             order by due_at limit $1 \
-           ) d \
-         ), locked as ( \
-           select name from callbacks \
-           where name in (select name from wanted) \
-           order by name for no key update \
-         ) \
-         select name, true as wanted, false as at_limit, null::timestamptz as held_until, \
-           false as reduced \
-         from locked \
-         union all \
-         select name, false, at_limit, held_until, reduced from state \
-         order by name",
-    ))
-    .bind(limit)
-    .bind(look_ahead_us)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut claimable = Claimable {
-        names: Vec::new(),
-        capped: false,
-        held: Vec::new(),
-        reduced: Vec::new(),
-    };
-    for row in rows {
-        if row.wanted {
-            claimable.names.push(row.name);
-            continue;
-        }
-        claimable.capped |= row.at_limit;
-        if row.reduced {
-            claimable.reduced.push(row.name.clone());
-        }
-        if let Some(until) = row.held_until {
-            claimable.held.push((row.name, until));
-        }
-    }
-    Ok(claimable)
-}
 
 /// What a finished batch of attempts said about one callback's receiver.
 #[derive(Debug, Clone, Default)]
@@ -211,6 +77,16 @@ pub async fn record(pool: &PgPool, reports: &[FlowReport]) -> Result<Vec<String>
     .map(|names: Vec<Option<String>>| names.into_iter().flatten().collect())
 }
 
+/// A callback's requests in flight over all instances, as they last reported them: the
+/// `in_use` of the live leases (`super::places`). `callback` names the callback column of
+/// the outer query.
+fn in_flight_sql(callback: &str) -> String {
+    format!(
+        "(select coalesce(sum(least(p.in_use, p.places)), 0)::int8 from callback_places p \
+          where p.name = {callback} and p.lease_until > now())"
+    )
+}
+
 /// A callback's flow state, as `GET /v1/callbacks/{name}` shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FlowRow {
@@ -239,15 +115,11 @@ pub async fn flow_state(pool: &PgPool, name: &str) -> Result<Option<FlowRow>, sq
 /// The flow state of the first `limit` callbacks in name order, for the metrics.
 pub async fn flow_states(pool: &PgPool, limit: i64) -> Result<Vec<(String, FlowRow)>, sqlx::Error> {
     let rows: Vec<(String, i64, i64, Option<DateTime<Utc>>)> = sqlx::query_as(&format!(
-        "with running as ( \
-           select callback, count(*) as n from tasks \
-           where status = 'running' and lease_until > now() group by callback \
-         ) \
-         select c.name, coalesce(r.n, 0), {LIMIT_SQL}, \
+        "select c.name, {}, {LIMIT_SQL}, \
            case when f.held_until > now() then f.held_until end \
          from callbacks c left join callback_flow f on f.name = c.name \
-         left join running r on r.callback = c.name \
          order by c.name limit $1",
+        in_flight_sql("c.name"),
     ))
     .bind(limit)
     .fetch_all(pool)

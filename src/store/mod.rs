@@ -12,6 +12,7 @@ pub(crate) mod delivery_counts;
 pub(crate) mod flow;
 pub(crate) mod misfires;
 pub(crate) mod notify;
+pub(crate) mod places;
 pub(crate) mod task_counts;
 pub(crate) mod task_selection;
 pub(crate) mod tasks;

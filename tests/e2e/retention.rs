@@ -65,6 +65,15 @@ async fn old_attempts_and_finished_tasks_go_and_recent_ones_stay() {
         holders.iter().all(|p| p.starts_with("attempts_2")),
         "recorded outside the time partitions: {holders:?}"
     );
+    // The recurring task may have been claimed after the batch: wait for its first attempt.
+    let ticked = wait_for_count(
+        &pool,
+        "select least(count(*), 1) from attempts where task_id = 'tick'",
+        1,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(ticked, 1, "the recurring task was never delivered");
     let first_tick: i64 =
         sqlx::query_scalar("select min(attempt_id) from attempts where task_id = 'tick'")
             .fetch_one(&pool)

@@ -139,8 +139,7 @@ impl SlowReceiver {
                     if worker.stopping.load(Ordering::SeqCst) {
                         return;
                     }
-                    let served = serve_one(stream, arrived, service_time);
-                    drop(open);
+                    let served = serve_one(stream, arrived, service_time, open);
                     lock(&worker.served).push(served);
                     worker.count.send_modify(|n| *n += 1);
                 }
@@ -194,7 +193,15 @@ impl Drop for SlowReceiver {
 
 /// Reads one request (head and `Content-Length` body), holds it for `service_time`,
 /// answers `200` and closes.
-fn serve_one(stream: TcpStream, arrived: Instant, service_time: Duration) -> ServedRequest {
+/// Serves one request; `open` is given back just before the answer is written — from
+/// then on the client can see the answer and start another request, so counting it any
+/// longer would show the senders one more open request than they have.
+fn serve_one(
+    stream: TcpStream,
+    arrived: Instant,
+    service_time: Duration,
+    open: OpenRequest,
+) -> ServedRequest {
     let started = Instant::now();
     let mut task_id = None;
     let mut webhook_id = None;
@@ -225,6 +232,7 @@ fn serve_one(stream: TcpStream, arrived: Instant, service_time: Duration) -> Ser
     let mut body = vec![0u8; content_length];
     complete = complete && reader.read_exact(&mut body).is_ok();
     std::thread::sleep(service_time);
+    drop(open);
     let answered = complete
         && (&stream)
             .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")

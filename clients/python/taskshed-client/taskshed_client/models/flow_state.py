@@ -17,10 +17,11 @@ class FlowState:
     """A callback's flow state, shared by all instances.
 
     Attributes:
-        in_flight (int): Attempts claimed for this callback and not yet recorded, over all instances (tasks
-            claimed a moment ahead of their instant count from their claim).
-        effective_concurrency (int): The concurrency claims use now: `max_concurrency`, or less after the receiver
-            showed overload (timeouts, refused connections, 429, 503); it recovers step by step.
+        in_flight (int): Requests open to this callback's receiver over all instances, as each instance
+            last reported them (it reports every 100 ms while it delivers).
+        effective_concurrency (int): The concurrency shared among instances now: `max_concurrency`, or less after the
+            receiver showed overload (timeouts, refused connections, 429, 503); it recovers
+            step by step.
         held_until (datetime.datetime | None | Unset): While set and in the future, no attempt starts for this callback
             (a 429 or 503
             with `Retry-After`, at most 1 hour).
