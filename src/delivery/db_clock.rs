@@ -3,6 +3,9 @@
 //! estimates made from those readings: the offset from the local wall clock (for
 //! "database now" when recording attempts and planning wake-ups) and the anchor that
 //! maps due times onto the local monotonic clock for the timer ([`super::clock_anchor`]).
+//! The place keeper's renewals read the clock too ([`DbClock::sample`]): the anchor is the
+//! least delayed recent reading, so more readings make firing more punctual (S3 lateness
+//! p50 0.33–0.35 ms with them against 0.46–0.59 ms without, BENCHMARKS.md).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -37,6 +40,13 @@ impl DbClock {
     pub fn observe(&self, db_now: DateTime<Utc>) {
         let offset = (db_now - Utc::now()).num_microseconds().unwrap_or(0);
         self.offset_us.store(offset, Ordering::Relaxed);
+    }
+
+    /// Offers one more reading of the database clock (`db_now`, answered at `received`)
+    /// to the anchor chooser: a reading less delayed than the recent ones becomes the
+    /// anchor later claims map their tasks with.
+    pub fn sample(&self, received: Instant, db_now: DateTime<Utc>) {
+        let _ = self.anchor_for_claim(received, db_now);
     }
 
     /// The mapping from database time to local instants for the tasks of a claim read at

@@ -78,6 +78,15 @@ pub struct PlaceGrant {
     pub held_until: Option<DateTime<Utc>>,
     /// Whether the effective concurrency is below `max_concurrency` (recovering).
     pub reduced: bool,
+    /// The database clock as the row was produced.
+    pub db_now: DateTime<Utc>,
+}
+
+/// A renewal's answer: the grants, and when they arrived (before the commit), which with
+/// their `db_now` is one more reading of the database clock for the timers.
+pub struct Lease {
+    pub grants: Vec<PlaceGrant>,
+    pub answered_at: std::time::Instant,
 }
 
 /// Renews `instance`'s leases for `requests` and returns what it may hold. Callbacks that
@@ -87,9 +96,12 @@ pub async fn lease(
     pool: &PgPool,
     instance: &str,
     requests: &[PlaceRequest],
-) -> Result<Vec<PlaceGrant>, sqlx::Error> {
+) -> Result<Lease, sqlx::Error> {
     if requests.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Lease {
+            grants: Vec::new(),
+            answered_at: std::time::Instant::now(),
+        });
     }
     let names: Vec<&str> = requests.iter().map(|r| r.callback.as_str()).collect();
     let needed: Vec<i32> = requests.iter().map(|r| r.needed).collect();
@@ -145,7 +157,8 @@ pub async fn lease(
                where p.name = g.name and p.instance = $1 \
                  and g.places = 0 and g.holding = 0 and g.needed = 0 \
              ) \
-             select name as callback, places, lim as \"limit\", lease_until, held_until, reduced \
+             select name as callback, places, lim as \"limit\", lease_until, held_until, \
+               reduced, clock_timestamp() as db_now \
              from granted",
         limit = super::flow::LIMIT_SQL,
         lease_us = PLACE_LEASE.as_micros(),
@@ -159,8 +172,12 @@ pub async fn lease(
     .bind(timeouts)
     .fetch_all(&mut *tx)
     .await?;
+    let answered_at = std::time::Instant::now();
     tx.commit().await?;
-    Ok(grants)
+    Ok(Lease {
+        grants,
+        answered_at,
+    })
 }
 
 /// Gives back every place `instance` holds (at shutdown, once no request is open).

@@ -1,7 +1,8 @@
 //! Flow control per callback (issue 13): the concurrency bound over all instances, the
 //! burst a single-threaded receiver survives, `Retry-After` holds, the adaptive cut,
-//! `taskshed-stop` and fairness between callbacks. Real server processes on one database,
-//! real receivers that measure what they saw.
+//! `taskshed-stop`, fairness between callbacks and places coming back from a killed
+//! instance. Real server processes on one database, real receivers that measure what
+//! they saw.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -481,4 +482,99 @@ async fn a_rate_limit_holds_over_two_instances() {
     )
     .await;
     drop((a, b));
+}
+
+/// The places an instance holds of `callback` under a live lease.
+async fn live_places(pool: &sqlx::PgPool, callback: &str, instance: &str) -> i64 {
+    sqlx::query_scalar(
+        "select coalesce(sum(places), 0)::int8 from callback_places \
+         where name = $1 and instance = $2 and lease_until > now()",
+    )
+    .bind(callback)
+    .bind(instance)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_instances_places_come_back_when_its_lease_ends() {
+    // Enough work that B still has tasks waiting for places when A's lease runs out.
+    const TASKS: usize = 100;
+    const LIMIT: i64 = 4;
+    let database_url = fresh_database().await;
+    let pool = taskshed::harness::connect(&database_url, 2).await.unwrap();
+    let mut a = Server::start(&database_url, "A", &[]).await;
+    let b = Server::start(&database_url, "B", &[]).await;
+    let probe = ConcurrencyProbe::start(Duration::from_millis(200)).await;
+    // A 1 s timeout: a place lease is 5 s + the attempt (timeout + 1 s guard), so A's
+    // places are back 7 s after its last renewal.
+    a.api
+        .callback(
+            "probe",
+            &probe.url("/hook"),
+            json!({"max_concurrency": LIMIT, "timeout": "PT1S"}),
+        )
+        .await;
+    let (_, now) = at(0);
+    a.api
+        .create_tasks(tasks("probe", TASKS, |_| now.clone()), 100)
+        .await;
+    // Both instances are delivering, so each holds a share of the 4 places.
+    let deadline = tokio::time::Instant::now() + LONG;
+    loop {
+        let (held_a, held_b) = (
+            live_places(&pool, "probe", "A").await,
+            live_places(&pool, "probe", "B").await,
+        );
+        assert!(
+            held_a + held_b <= LIMIT,
+            "{held_a} + {held_b} places leased"
+        );
+        if held_a > 0 && held_b > 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never shared");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.kill9().await;
+    let killed_at = tokio::time::Instant::now();
+    // B takes the whole limit, but only once A's lease has run out.
+    loop {
+        let (held_a, held_b) = (
+            live_places(&pool, "probe", "A").await,
+            live_places(&pool, "probe", "B").await,
+        );
+        assert!(
+            held_a + held_b <= LIMIT,
+            "{held_a} + {held_b} places leased"
+        );
+        if held_b == LIMIT {
+            assert_eq!(held_a, 0, "B took places A's live lease still held");
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(30),
+            "B never took the killed instance's places (B holds {held_b})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let waited = killed_at.elapsed();
+    // Every task is delivered (A's claims come back when their task leases end), and the
+    // receiver never saw more than the limit.
+    let succeeded = wait_for_count(
+        &pool,
+        "select count(*) from tasks where status = 'succeeded'",
+        TASKS as i64,
+        LONG,
+    )
+    .await;
+    assert_eq!(succeeded, TASKS as i64);
+    assert!(
+        probe.max_in_flight() <= LIMIT as usize,
+        "the receiver saw {} concurrent requests",
+        probe.max_in_flight()
+    );
+    eprintln!("B held all {LIMIT} places {waited:?} after A was killed");
+    drop(b);
 }
