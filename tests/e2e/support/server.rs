@@ -195,7 +195,8 @@ impl Api {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        read_reply(request.send().await.expect("request")).await
+        let sent = request.send().await;
+        read_reply(sent.unwrap_or_else(|e| panic!("{path}: {e:?}"))).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -221,7 +222,8 @@ impl Api {
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
             .body(body.to_owned());
-        read_reply(request.send().await.expect("request")).await
+        let sent = request.send().await;
+        read_reply(sent.unwrap_or_else(|e| panic!("{path}: {e:?}"))).await
     }
 
     /// `/metrics` as text.
