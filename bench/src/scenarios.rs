@@ -652,12 +652,17 @@ impl Bench {
         .execute(&self.db.admin)
         .await?;
         // The ceiling measures the statements, not flow control: its callback gets the
-        // largest `max_concurrency`, so the claimer (which stops at the first empty
-        // claim) is never held back by the places its own unfinished claims occupy.
+        // largest `max_concurrency`, so each claim may take a full batch of it (a claim
+        // takes at most two rounds of a callback's places). Earlier scenarios of the same
+        // run registered `bench` already: this one replaces it.
         sqlx::query(
             "insert into callbacks (name, url, timeout_us, max_attempts, initial_backoff_us, \
                max_backoff_us, secret, max_concurrency) \
-             values ('bench', 'http://127.0.0.1:9/', 10000000, 1, 0, 0, 'unused', 10000)",
+             values ('bench', 'http://127.0.0.1:9/', 10000000, 1, 0, 0, 'unused', 10000) \
+             on conflict (name) do update set url = excluded.url, \
+               timeout_us = excluded.timeout_us, max_attempts = excluded.max_attempts, \
+               max_concurrency = excluded.max_concurrency, rate_requests = null, \
+               rate_per_us = null, disabled_at = null",
         )
         .execute(&self.db.admin)
         .await?;

@@ -30,6 +30,15 @@
 //! what is held: grants then shrink, but a request already open is not interrupted, so
 //! the receiver may see the old number until those requests end.
 //!
+//! # Look-ahead claims
+//!
+//! A task claimed ahead of its instant holds no place: it takes one when it fires, so
+//! the look-ahead never lends places to tasks that are not due. It is not starved either:
+//! tasks of a callback wait for its places in the order they fired (a FIFO semaphore),
+//! behind at most the callback's other tasks claimed by the instance, which claims bound
+//! to two rounds of its places or what it delivered in the last second (about a second's
+//! worth of its requests). Firing stays off the database: a place is taken from memory.
+//!
 //! # Sharing
 //!
 //! An instance takes every free place it needs. When some other live lease wants more
