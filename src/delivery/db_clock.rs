@@ -5,7 +5,7 @@
 //! maps due times onto the local monotonic clock for the timer ([`super::clock_anchor`]).
 //! The place keeper's renewals read the clock too ([`DbClock::sample`]): the anchor is the
 //! least delayed recent reading, so more readings make firing more punctual (S3 lateness
-//! p50 0.33–0.35 ms with them against 0.46–0.59 ms without, BENCHMARKS.md).
+//! p50 0.33–0.35 ms with them against 0.46–0.62 ms without, BENCHMARKS.md).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
