@@ -177,6 +177,10 @@ pub struct CallbackUsage {
 /// slot, like every later one, rather than whenever the claim's answer arrives, which
 /// could put it closer than a spacing to the next.
 ///
+/// Each task's timeout comes back as its lease minus look-ahead and margin (exact: both
+/// are whole microseconds from the same `now()`; 0, no callback, becomes `NULL`) rather
+/// than from a second lookup of its callback per row: 500 fewer index probes per claim.
+///
 /// The update finds the claimed rows by primary key (`= any(array(…))`), not by a join:
 /// with `limit $2` unknown, PostgreSQL's generic plan guesses 10% of the table and
 /// hash-joins a sequential scan of all tasks — 75 ms per claim at 100,000 rows
@@ -259,7 +263,8 @@ pub async fn claim_due(
                  t.kwargs::text as kwargs, t.group_id, t.coalesce_missed, t.attempts, \
                  t.occurrence, t.fence, t.runs, t.timezone, t.cron, t.dst_gap, \
                  t.dst_overlap, t.end_at, t.max_runs, t.jitter_us, t.lease_until, \
-                 (select c.timeout_us from callbacks c where c.name = t.callback) as timeout_us \
+                 nullif((extract(epoch from t.lease_until - now()) * 1000000)::int8 \
+                   - $3 - $4::int8, 0) as timeout_us \
              ), horizon as ( \
                select (select min(due_at) from tasks \
                   where status = 'scheduled' and not paused \
