@@ -143,11 +143,20 @@ impl Drop for ClaimMark {
 
 impl PlaceBook {
     fn entry(&self, callback: &str) -> Arc<CallbackPlaces> {
+        self.entry_counting(callback, 0)
+    }
+
+    /// The entry of `callback`, its claimed count raised by `claims` under the book's lock:
+    /// [`Self::prune`] forgets only entries with nothing claimed, under the same lock, so
+    /// an entry is never forgotten between being found and being counted (a task counted
+    /// on a forgotten entry would wait on a new one that nobody asks places for).
+    fn entry_counting(&self, callback: &str, claims: i64) -> Arc<CallbackPlaces> {
         let mut callbacks = self.callbacks.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = callbacks.get(callback) {
+            entry.claimed.fetch_add(claims, Ordering::Relaxed);
             return entry.clone();
         }
-        callbacks
+        let entry = callbacks
             .entry(callback.to_owned())
             .or_insert_with(|| {
                 Arc::new(CallbackPlaces {
@@ -167,14 +176,15 @@ impl PlaceBook {
                     renewed: Notify::new(),
                 })
             })
-            .clone()
+            .clone();
+        entry.claimed.fetch_add(claims, Ordering::Relaxed);
+        entry
     }
 
     /// Counts one claimed task of `callback` until the mark is dropped; wakes the keeper
     /// if the callback has no places here yet, so they are granted before the task fires.
     pub fn claimed(&self, callback: &str) -> ClaimMark {
-        let entry = self.entry(callback);
-        entry.claimed.fetch_add(1, Ordering::Relaxed);
+        let entry = self.entry_counting(callback, 1);
         if entry.lock().total == 0 {
             self.wanted.notify_one();
         }
