@@ -232,9 +232,11 @@ impl PlaceBook {
             }
         }
         let mut give_back_check = tokio::time::Instant::now() + GIVE_BACK_AFTER;
+        // Kept across the give-back checks, so the task keeps its turn in the queue.
+        let mut acquire = Box::pin(entry.free.clone().acquire_owned());
         loop {
             tokio::select! {
-                permit = entry.free.clone().acquire_owned() => {
+                permit = &mut acquire => {
                     let Ok(permit) = permit else { return Waited::GiveBack };
                     if entry.covers(attempt) {
                         return Waited::Place(Place { permit: Some(permit), callback: entry });
@@ -245,6 +247,7 @@ impl PlaceBook {
                     self.wanted.notify_one();
                     let renewed = entry.renewed.notified();
                     let _ = tokio::time::timeout(RECHECK, renewed).await;
+                    acquire = Box::pin(entry.free.clone().acquire_owned());
                 }
                 _ = tokio::time::sleep_until(give_back_check) => {
                     if entry.crowded() {
