@@ -5,7 +5,8 @@
 # build --profile dist --workspace` there). Rounds alternate A B, B A, … (ABBA), so a
 # drift of the machine's speed over the session falls on both sides alike; only ratios
 # within the session mean anything (BENCHMARKS.md). Each run's full report goes to
-# bench/results/ab/<round>-<side>/, and the S2/S3 lines are printed as they come.
+# $AB_OUT/<round>-<side>/ (default bench/results/ab), and the S2/S3 lines are printed as
+# each run ends.
 set -euo pipefail
 a=$(cd "$1" && pwd)
 b=$(cd "$2" && pwd)
@@ -13,7 +14,7 @@ rounds=${3:-4}
 shift $(( $# < 3 ? $# : 3 ))
 scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(burndown lateness)
-out=$(pwd)/bench/results/ab
+out=$(realpath -m "${AB_OUT:-bench/results/ab}")
 mkdir -p "$out"
 run() {
   local side=$1 dir=$2 round=$3

@@ -676,8 +676,16 @@ impl Bench {
         let claim_pool = pool.clone();
         let claimer = tokio::spawn(async move {
             loop {
-                let claim =
-                    claim_due(&claim_pool, "bench-ceiling", 500, 200_000, 15_000_000, &[]).await?;
+                let claim = claim_due(
+                    &claim_pool,
+                    "bench-ceiling",
+                    500,
+                    200_000,
+                    15_000_000,
+                    &[],
+                    false,
+                )
+                .await?;
                 if claim.tasks.is_empty() {
                     return anyhow::Ok(());
                 }

@@ -39,6 +39,9 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
     let (hints_tx, mut hints) = mpsc::unbounded_channel();
     let listener = tokio::spawn(listen(engine.clone(), hints_tx, shutdown.clone()));
     let look_ahead_us = engine.config.look_ahead.as_micros() as i64;
+    // Whether claims take the paced statement: some callback has a rate limit, as the
+    // last claim saw (`deliveries::claim_due`).
+    let mut paced = false;
     loop {
         if shutdown.is_cancelled() {
             break;
@@ -47,10 +50,16 @@ pub async fn run(engine: Arc<DeliveryState>, shutdown: CancellationToken) {
         let mut next_due = None;
         if room > 0 {
             let limit = room.min(engine.config.claim_batch);
-            match claim(&engine, limit as i64, look_ahead_us).await {
+            let was_paced = paced;
+            match claim(&engine, limit as i64, look_ahead_us, &mut paced).await {
                 Ok((claimed, due)) => {
                     if claimed == limit {
                         // A full batch: more may be due right now.
+                        continue;
+                    }
+                    if paced && !was_paced {
+                        // A plain claim left rate-limited callbacks' tasks alone: take
+                        // them now, with their slots.
                         continue;
                     }
                     next_due = due;
@@ -118,11 +127,13 @@ fn instant_for(
 }
 
 /// Claims up to `limit` tasks and schedules them. Returns how many were claimed and the
-/// earliest due time left beyond the window.
+/// earliest due time left beyond the window. `paced` chooses the statement, and is set
+/// to what this claim saw: whether some callback has a rate limit.
 async fn claim(
     engine: &Arc<DeliveryState>,
     limit: i64,
     look_ahead_us: i64,
+    paced: &mut bool,
 ) -> Result<(usize, Option<chrono::DateTime<chrono::Utc>>), sqlx::Error> {
     let lease_margin_us = engine.config.lease_margin.as_micros() as i64;
     // The loop saw this much room and is the only one taking slots: this cannot fail.
@@ -137,8 +148,10 @@ async fn claim(
         look_ahead_us,
         lease_margin_us,
         &usage,
+        *paced,
     );
     let claim = within(engine.config.db_deadline, claim).await?;
+    *paced = claim.rate_limited;
     let received = claim.answered_at;
     engine.clock.observe(claim.db_now);
     let hold_end = claim

@@ -44,7 +44,7 @@ async fn pool_with_due_tasks(task_ids: &[&str]) -> sqlx::PgPool {
 }
 
 async fn claim_one(pool: &sqlx::PgPool, instance: &str) -> ClaimedTask {
-    let claim = claim_due(pool, instance, 10, 0, LEASE_MARGIN_US, &[])
+    let claim = claim_due(pool, instance, 10, 0, LEASE_MARGIN_US, &[], true)
         .await
         .expect("claim");
     assert_eq!(claim.tasks.len(), 1, "one due task to claim");
@@ -138,7 +138,7 @@ async fn only_the_claiming_instance_can_apply_a_result() {
 #[tokio::test]
 async fn a_refused_result_does_not_keep_the_rest_of_its_batch_from_being_recorded() {
     let pool = pool_with_due_tasks(&["t1", "t2", "t3", "t4", "t5"]).await;
-    let claim = claim_due(&pool, "a", 10, 0, LEASE_MARGIN_US, &[])
+    let claim = claim_due(&pool, "a", 10, 0, LEASE_MARGIN_US, &[], true)
         .await
         .unwrap();
     assert_eq!(claim.tasks.len(), 5);

@@ -22,6 +22,14 @@ fn tasks(callback: &str, count: usize, run_at: impl Fn(usize) -> String) -> Vec<
         .collect()
 }
 
+/// The `run_at` of task `i` when tasks are due `every` apart from `start`.
+fn spaced(
+    start: chrono::DateTime<chrono::Utc>,
+    every: chrono::TimeDelta,
+) -> impl Fn(usize) -> String {
+    move |i| (start + every * i as i32).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 /// Each task id seen exactly once among `ids`; returns how many distinct.
 fn assert_each_once<'a>(ids: impl IntoIterator<Item = &'a str>, expected: usize) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -117,10 +125,10 @@ async fn a_single_threaded_receiver_takes_a_burst_from_three_instances_once_each
         .await;
     // Due within one second, starting shortly after the insert ends.
     let (start, _) = at(1500);
-    let run_at = |i: usize| {
-        let t = start + chrono::TimeDelta::microseconds((i * 1_000_000 / TASKS) as i64);
-        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    };
+    let run_at = spaced(
+        start,
+        chrono::TimeDelta::microseconds(1_000_000 / TASKS as i64),
+    );
     a.api
         .create_tasks(tasks("burst", TASKS, run_at), 1000)
         .await;
@@ -392,10 +400,7 @@ async fn a_slow_callback_does_not_delay_a_fast_one() {
         "the slow callback is saturated"
     );
     let (start, _) = at(500);
-    let run_at = |i: usize| {
-        let t = start + chrono::TimeDelta::milliseconds(100 * i as i64);
-        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    };
+    let run_at = spaced(start, chrono::TimeDelta::milliseconds(100));
     server
         .api
         .create_tasks(tasks("fast", FAST, run_at), 100)
@@ -482,6 +487,77 @@ async fn a_rate_limit_holds_over_two_instances() {
     )
     .await;
     drop((a, b));
+}
+
+/// Claims leave rate-limited callbacks to a paced statement and take the plain one while
+/// no callback has a rate limit (`deliveries::claim_due`): a limit set on a callback that
+/// is already being delivered must apply from the next claim on, with no task lost, and
+/// a callback without a limit must keep going beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_set_on_a_busy_callback_applies_to_the_next_claims() {
+    const TASKS: usize = 40;
+    let database_url = fresh_database().await;
+    let server = Server::start(&database_url, "A", &[]).await;
+    let probe = ConcurrencyProbe::start(Duration::from_millis(5)).await;
+    let receiver = Receiver::start().await;
+    server
+        .api
+        .callback("steady", &probe.url("/steady"), json!({}))
+        .await;
+    server
+        .api
+        .callback("free", &receiver.url("/free"), json!({}))
+        .await;
+    // 20 due per second for two seconds, in each callback.
+    let (start, _) = at(300);
+    let run_at = spaced(start, chrono::TimeDelta::milliseconds(50));
+    server
+        .api
+        .create_tasks(tasks("steady", TASKS, &run_at), 100)
+        .await;
+    server
+        .api
+        .create_tasks(tasks("free", TASKS, run_at), 100)
+        .await;
+    // Unlimited at first: 10 arrive within half a second.
+    assert!(probe.wait_for(10, LONG).await, "first deliveries");
+    server
+        .api
+        .callback(
+            "steady",
+            &probe.url("/steady"),
+            json!({"rate_limit": {"requests": 5, "per": "PT1S"}}),
+        )
+        .await;
+    let limited_from = std::time::Instant::now();
+
+    // Tasks claimed before the change (at most a look-ahead of 200 ms ahead) may still
+    // start in the next 200 ms; every start after that is paced.
+    let free = receiver.wait_for(TASKS, LONG).await;
+    assert_each_once(free.iter().map(|r| r.task_id()), TASKS);
+    assert!(
+        probe.wait_for(TASKS, LONG).await,
+        "all steady tasks delivered"
+    );
+    let requests = probe.requests();
+    assert_each_once(requests.iter().filter_map(|r| r.task_id.as_deref()), TASKS);
+    let paced_from = limited_from + Duration::from_millis(300);
+    let paced = requests.iter().filter(|r| r.started >= paced_from).count();
+    assert!(paced >= 10, "only {paced} starts after the limit was set");
+    // As in `a_rate_limit_holds_over_two_instances`: 100 ms allowed for this process's
+    // own scheduling at the receiver.
+    let busiest = probe.max_starts_within_since(Duration::from_millis(900), paced_from);
+    assert!(
+        busiest <= 5,
+        "{busiest} starts within one second after the limit was set"
+    );
+    // The free callback was not held back by the paced one's backlog (30+ tasks at 5
+    // per second): each of its tasks arrived on time, give or take a loaded machine.
+    let worst = free.iter().map(|r| r.at - r.scheduled_at()).max().unwrap();
+    assert!(
+        worst < chrono::TimeDelta::milliseconds(500),
+        "a free task arrived {worst} late"
+    );
 }
 
 /// What instances A and B hold of `probe` under live leases, read in one snapshot (two

@@ -338,6 +338,18 @@ impl ConcurrencyProbe {
         max_starts_within(&starts, window)
     }
 
+    /// [`Self::max_starts_within`] counting only the requests that started at `since` or
+    /// later.
+    pub fn max_starts_within_since(&self, window: Duration, since: Instant) -> usize {
+        let starts: Vec<Instant> = self
+            .requests()
+            .iter()
+            .map(|r| r.started)
+            .filter(|started| *started >= since)
+            .collect();
+        max_starts_within(&starts, window)
+    }
+
     /// Starts per whole second since the first start (index 0 is the first second).
     pub fn starts_per_second(&self) -> Vec<usize> {
         let requests = self.requests();
