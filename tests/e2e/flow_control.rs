@@ -322,9 +322,18 @@ async fn taskshed_stop_ends_the_task() {
     let database_url = fresh_database().await;
     let server = Server::start(&database_url, "A", &[]).await;
     let receiver = Receiver::start().await;
+    let alerts = Receiver::start().await;
     server
         .api
-        .callback("steered", &receiver.url("/hook"), json!({}))
+        .callback("alerts", &alerts.url("/alerts"), json!({}))
+        .await;
+    server
+        .api
+        .callback(
+            "steered",
+            &receiver.url("/hook"),
+            json!({"on_failure": "alerts"}),
+        )
         .await;
     // A recurring task: the second answer (a 2xx) says stop.
     receiver.script(
@@ -352,6 +361,8 @@ async fn taskshed_stop_ends_the_task() {
         .wait_until(Duration::from_millis(1500), |r| r.len() > 2)
         .await;
     assert!(!more, "delivered after stop: {}", receiver.count());
+    // Stopped after a 2xx: the task succeeded, and `on_failure` hears nothing.
+    assert_eq!(alerts.count(), 0, "{:?}", alerts.received());
 
     // A `once` task answered 503 (retryable) with stop: failed after one attempt.
     receiver.script(
@@ -370,6 +381,17 @@ async fn taskshed_stop_ends_the_task() {
     let attempts = server.api.attempts("once").await;
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0]["outcome"], "failed", "{attempts:?}");
+    // Stopped after a failure: the occurrence failed like a permanent error, so the
+    // `on_failure` callback is told, once.
+    let notices = alerts.wait_for(1, LONG).await;
+    let notice: Value = serde_json::from_slice(&notices[0].body).unwrap();
+    assert_eq!(notice["type"], "task.failed", "{notice}");
+    assert_eq!(notice["task_id"], "once", "{notice}");
+    assert_eq!(notice["last_status_code"], 503, "{notice}");
+    let more = alerts
+        .wait_until(Duration::from_millis(500), |r| r.len() > 1)
+        .await;
+    assert!(!more, "notified twice: {:?}", alerts.received());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
