@@ -260,58 +260,81 @@ pub async fn claim_due(
 }
 
 /// The claim statement, plain or paced (see [`claim_due`]). Both share `usage` (each
-/// callback's room here), `due` (the earliest claimable tasks), the update that claims
-/// and the `horizon` row; the paced one adds the rate limits' slot schedule.
+/// callback's room here), `due` (the earliest claimable tasks), `rooms` (each callback of
+/// the batch), the update that claims and the `horizon` row; the paced one adds the rate
+/// limits' slot schedule.
+///
+/// Callbacks are looked up per callback of the batch (a `lateral` join whose `limit 1`
+/// keeps PostgreSQL from flattening it into a join with every callback: one index probe
+/// each) and the names left out through partial indexes (migration 0014), never by
+/// a join with the whole `callbacks` or `callback_flow` table: with one callback per
+/// customer those tables hold thousands of rows, and hash-joining them cost a claim more
+/// than the claim itself (BENCHMARKS.md, "Flow control").
 fn claim_sql(paced: bool) -> String {
     let limit = super::flow::LIMIT_SQL;
-    let default_room = format!("coalesce(u.room, 2 * {limit}, 1)");
     // The plain claim leaves rate-limited callbacks to the paced one.
-    let left_out = if paced {
-        "disabled_at is not null"
+    let rate_limited_left_out = if paced {
+        ""
     } else {
-        "disabled_at is not null or rate_requests is not null"
+        "union all select name from callbacks where rate_requests is not null"
     };
+    let spacing = if paced {
+        format!(
+            ", ceil(c.rate_per_us * {guard}::numeric / (c.rate_requests * 100))::int8 \
+               as spacing_us",
+            guard = 100 + crate::domain::flow::RATE_GUARD_PERCENT,
+        )
+    } else {
+        String::new()
+    };
+    let rooms = format!(
+        "rooms as ( \
+           select g.callback, coalesce(u.room, x.room, 1) as room {carried} \
+           from (select distinct callback from due) g \
+           left join usage u on u.name = g.callback \
+           left join lateral ( \
+             select 2 * {limit} as room {spacing} \
+             from callbacks c left join callback_flow f on f.name = c.name \
+             where c.name = g.callback limit 1) x on true \
+         )",
+        carried = if paced { ", x.spacing_us" } else { "" },
+    );
     // `fire_at`, the rows it comes from and their order.
     let (chosen, answer, beyond) = if paced {
         (
-            format!(
-                "ranked as ( \
-                   select d.task_id, d.callback, d.due_at, \
-                     row_number() over (partition by d.callback order by d.due_at) - 1 as k, \
-                     {default_room} as room, \
-                     ceil(c.rate_per_us * {guard}::numeric / (c.rate_requests * 100))::int8 \
-                       as spacing_us \
-                   from due d left join usage u on u.name = d.callback \
-                   left join callbacks c on c.name = d.callback \
-                   left join callback_flow f on f.name = d.callback \
-                 ), kept as ( \
-                   select * from ranked where k < room \
-                 ), slots as ( \
-                   select f.name, greatest(f.next_start, \
-                     now() + $3::int8 / 2 * interval '1 microsecond') as first_slot \
-                   from callback_flow f \
-                   where f.name in (select callback from kept where spacing_us is not null) \
-                   for update \
-                 ), timed as ( \
-                   select p.task_id, p.callback, p.spacing_us, case when p.spacing_us is null \
-                     then p.due_at else greatest( \
-                       s.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
-                       max(p.due_at - p.k * p.spacing_us * interval '1 microsecond') \
-                         over (partition by p.callback order by p.k) \
-                         + p.k * p.spacing_us * interval '1 microsecond') end as fire_at \
-                   from kept p left join slots s on s.name = p.callback \
-                 ), chosen as ( \
-                   select task_id, callback, fire_at, spacing_us from timed \
-                   where fire_at <= now() + $3::int8 * interval '1 microsecond' \
-                 ), paced as ( \
-                   update callback_flow f \
-                   set next_start = x.last_start + x.spacing_us * interval '1 microsecond' \
-                   from (select callback, spacing_us, max(fire_at) as last_start from chosen \
-                     where spacing_us is not null group by callback, spacing_us) x \
-                   where f.name = x.callback \
-                 )",
-                guard = 100 + crate::domain::flow::RATE_GUARD_PERCENT,
-            ),
+            "ranked as ( \
+               select d.task_id, d.callback, d.due_at, \
+                 row_number() over (partition by d.callback order by d.due_at) - 1 as k, \
+                 r.room, r.spacing_us \
+               from due d join rooms r on r.callback = d.callback \
+             ), kept as ( \
+               select * from ranked where k < room \
+             ), slots as ( \
+               select f.name, greatest(f.next_start, \
+                 now() + $3::int8 / 2 * interval '1 microsecond') as first_slot \
+               from callback_flow f \
+               where f.name = any(array( \
+                 select callback from kept where spacing_us is not null)) \
+               for update \
+             ), timed as ( \
+               select p.task_id, p.callback, p.spacing_us, case when p.spacing_us is null \
+                 then p.due_at else greatest( \
+                   s.first_slot + p.k * p.spacing_us * interval '1 microsecond', \
+                   max(p.due_at - p.k * p.spacing_us * interval '1 microsecond') \
+                     over (partition by p.callback order by p.k) \
+                     + p.k * p.spacing_us * interval '1 microsecond') end as fire_at \
+               from kept p left join slots s on s.name = p.callback \
+             ), chosen as ( \
+               select task_id, callback, fire_at, spacing_us from timed \
+               where fire_at <= now() + $3::int8 * interval '1 microsecond' \
+             ), paced as ( \
+               update callback_flow f \
+               set next_start = x.last_start + x.spacing_us * interval '1 microsecond' \
+               from (select callback, spacing_us, max(fire_at) as last_start from chosen \
+                 where spacing_us is not null group by callback, spacing_us) x \
+               where f.name = x.callback and f.name = any(array( \
+                 select callback from chosen where spacing_us is not null)) \
+             )",
             "chosen.fire_at from horizon left join (claimed join chosen using (task_id)) \
                on true order by chosen.fire_at",
             "exists (select 1 from ranked where k >= room) \
@@ -320,18 +343,14 @@ fn claim_sql(paced: bool) -> String {
         )
     } else {
         (
-            format!(
-                "ranked as ( \
-                   select d.task_id, \
-                     row_number() over (partition by d.callback order by d.due_at) - 1 as k, \
-                     {default_room} as room \
-                   from due d left join usage u on u.name = d.callback \
-                   left join callbacks c on c.name = d.callback \
-                   left join callback_flow f on f.name = d.callback \
-                 ), chosen as ( \
-                   select task_id from ranked where k < room \
-                 )"
-            ),
+            "ranked as ( \
+               select d.task_id, \
+                 row_number() over (partition by d.callback order by d.due_at) - 1 as k, \
+                 r.room \
+               from due d join rooms r on r.callback = d.callback \
+             ), chosen as ( \
+               select task_id from ranked where k < room \
+             )",
             "claimed.due_at as fire_at from horizon left join claimed on true \
                order by claimed.due_at",
             "exists (select 1 from ranked where k >= room)",
@@ -348,12 +367,13 @@ fn claim_sql(paced: bool) -> String {
            where t.status = 'scheduled' and not t.paused \
              and t.due_at <= now() + $3::int8 * interval '1 microsecond' \
              and (t.callback || '') <> all(array( \
-               select name from callbacks where {left_out} \
+               select name from callbacks where disabled_at is not null \
+               {rate_limited_left_out} \
                union all select name from callback_flow where held_until > now() \
                union all select name from usage where room <= 0)) \
            order by t.due_at limit $2 \
            for update skip locked \
-         ), {chosen}, claimed as ( \
+         ), {rooms}, {chosen}, claimed as ( \
            update tasks t set status = 'running', claimed_by = $1, \
              fence = taskshed_new_fence(), \
              lease_until = now() + ($3 + $4::int8 + coalesce( \
